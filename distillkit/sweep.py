@@ -1,0 +1,184 @@
+"""Grids of runs (data sets x λ x seeds x noise x SR readings), cached on disk.
+
+Every finished cell is written at once to ``<cache_dir>/runs/<key>.json`` and every
+trained teacher to ``<cache_dir>/teachers/<key>.joblib``; the key hashes everything
+the result depends on. Re-running an interrupted sweep therefore redoes nothing that
+finished. Work runs through joblib, so any joblib backend works unchanged::
+
+    from dask.distributed import Client
+    client = Client(...)                   # a dask.distributed cluster
+    run_grid(..., n_jobs=-1, backend="dask")
+
+Teachers of one (data set, seed, noise) group train together as one batched ensemble
+(:func:`distillkit.teacher.fit_teacher_ensemble`); students then run cell by cell.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from itertools import product
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from .pipeline import (SPLIT_KEYS, TEACHER_KEYS, _dataset, dataset_key, evaluate, fit_teachers,
+                       profile_settings, resolve_config)
+from .students import SR_READINGS
+from .teacher import _check_lam
+
+CACHE_SCHEMA = 1  # bump when a record's meaning changes, so old caches are not reused
+
+
+def default_cache_dir() -> Path:
+    """``$DISTILLKIT_CACHE`` if set, else the user cache folder."""
+    env = os.environ.get("DISTILLKIT_CACHE")
+    if env:
+        return Path(env)
+    import pooch
+    return Path(pooch.os_cache("distillkit")) / "sweeps"
+
+
+def _digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def teacher_key(dataset, seed, noise, lam, config) -> str:
+    return _digest({"schema": CACHE_SCHEMA, "data": dataset_key(dataset), "seed": int(seed),
+                    "noise": float(noise), "lam": float(lam),
+                    "cfg": {k: config[k] for k in TEACHER_KEYS + SPLIT_KEYS}})
+
+
+def cell_key(dataset, seed, noise, lam, sr_reading, sr_draw, config) -> str:
+    return _digest({"teacher": teacher_key(dataset, seed, noise, lam, config),
+                    "sr": sr_reading, "draw": int(sr_draw),
+                    "cfg": {k: v for k, v in config.items() if k != "device"}})
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _train_group(dataset, seed, noise, lams, config):
+    import torch
+    torch.set_num_threads(1)  # one core per worker; joblib runs several
+    return fit_teachers(dataset, seed, noise, lams, config)
+
+
+def _run_cell(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw, profile):
+    import torch
+    torch.set_num_threads(1)
+    record = evaluate(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw)
+    record["profile"] = profile
+    return record
+
+
+def _parallel(n_jobs, backend):
+    return joblib.Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+
+
+def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "paper",
+             sr_readings=("literal",), sr_draws: int = 1, cache_dir=None, n_jobs: int = 1,
+             backend: str | None = None, progress: bool = True, **overrides) -> pd.DataFrame:
+    """Run every combination and return one row per cell (cached cells are reused).
+
+    ``lams``/``seeds`` default to the profile's grid. ``sr_draws`` > 1 repeats the
+    symbolic student with independent random states on the same teacher (the
+    selection-bias control). ``backend`` is any joblib backend name ("loky",
+    "threading", "dask", "ray", ...). Budgets can be overridden as in
+    :func:`distillkit.pipeline.run`.
+    """
+    settings = profile_settings(profile)
+    lams = [_check_lam(lam) for lam in (settings["lams"] if lams is None else lams)]
+    seeds = [int(s) for s in (settings["seeds"] if seeds is None else seeds)]
+    noises = [float(a) for a in noises]
+    if any(not np.isfinite(a) or a < 0 for a in noises):
+        raise ValueError(f"noise levels must be finite and >= 0, got {noises}")
+    bad = [r for r in sr_readings if r not in SR_READINGS]
+    if bad:
+        raise ValueError(f"unknown SR reading(s) {bad}; choose from {SR_READINGS}")
+    if isinstance(datasets, (str,)) or not hasattr(datasets, "__iter__"):
+        datasets = [datasets]
+    datasets = list(datasets)
+    for ds in datasets:
+        _dataset(ds)  # unknown names fail here, before any work
+    config = resolve_config(profile, **overrides)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    runs_dir, teachers_dir = cache / "runs", cache / "teachers"
+
+    cells = [(ds, lam, seed, noise, rd, draw) for ds, seed, noise, lam, rd, draw in
+             product(datasets, seeds, noises, lams, sr_readings, range(sr_draws))]
+    records, todo = {}, []
+    for cell in cells:
+        ds, lam, seed, noise, rd, draw = cell
+        path = runs_dir / f"{cell_key(ds, seed, noise, lam, rd, draw, config)}.json"
+        if path.exists():
+            records[cell] = json.loads(path.read_text())
+        else:
+            todo.append((cell, path))
+
+    bar = None
+    if progress and todo:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(cells), initial=len(records), desc=f"sweep ({profile})", unit="run")
+
+    # phase 1: teachers missing from the cache, one batched ensemble per group
+    teachers, groups = {}, {}
+    for (ds, lam, seed, noise, _, _), _ in todo:
+        tkey = (dataset_key(ds), seed, noise, lam)
+        if tkey in teachers:
+            continue
+        tpath = teachers_dir / f"{teacher_key(ds, seed, noise, lam, config)}.joblib"
+        if tpath.exists():
+            teachers[tkey] = joblib.load(tpath)
+        else:
+            teachers[tkey] = None
+            groups.setdefault((dataset_key(ds), seed, noise), (ds, []))[1].append(lam)
+    if groups:
+        if bar is not None:
+            bar.set_postfix_str(f"training {sum(len(g[1]) for g in groups.values())} teachers")
+        jobs = [joblib.delayed(_with_key)(gkey, _train_group, ds, gkey[1], gkey[2], glams, config)
+                for gkey, (ds, glams) in groups.items()]
+        for gkey, fitted in _parallel(n_jobs, backend)(jobs):
+            ds = groups[gkey][0]
+            for lam, teacher in zip(groups[gkey][1], fitted):
+                teachers[(gkey[0], gkey[1], gkey[2], lam)] = teacher
+                path = teachers_dir / f"{teacher_key(ds, gkey[1], gkey[2], lam, config)}.joblib"
+                _atomic_write(path, lambda tmp, t=teacher: joblib.dump(t, tmp))
+
+    # phase 2: students, one task per cell, each record saved the moment it arrives
+    if todo:
+        if bar is not None:
+            bar.set_postfix_str("distilling")
+        jobs = [joblib.delayed(_with_key)(
+            (cell, str(path)), _run_cell, cell[0], cell[1], cell[2], cell[3], config,
+            teachers[(dataset_key(cell[0]), cell[2], cell[3], cell[1])], cell[4], cell[5], profile)
+            for cell, path in todo]
+        for (cell, path), record in _parallel(n_jobs, backend)(jobs):
+            record["dataset_key"] = dataset_key(cell[0])
+            _atomic_write(Path(path), lambda tmp, r=record: Path(tmp).write_text(json.dumps(r)))
+            records[cell] = record
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    frame = pd.DataFrame([records[c] for c in cells])
+    return frame
+
+
+def _with_key(key, fn, *args):
+    return key, fn(*args)
+
+
+__all__ = ["run_grid", "default_cache_dir", "teacher_key", "cell_key", "CACHE_SCHEMA"]
