@@ -80,7 +80,8 @@ def program_to_sympy(program: str, feature_names=None, simplify: bool = True,
         expr = sympy.simplify(expr)
     elif simplify:
         expr = sympy.expand(expr)
-    return expr.xreplace({n: sympy.Float(n, 4) for n in expr.atoms(sympy.Float)})
+    # 4 significant digits for display; gplearn constants carry no more meaning than that
+    return expr.xreplace({n: sympy.Float(float(f"{float(n):.4g}")) for n in expr.atoms(sympy.Float)})
 
 
 def _tokens(program: str) -> list[str]:

@@ -119,12 +119,12 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
 
     cells = [(ds, lam, seed, noise, rd, draw) for ds, seed, noise, lam, rd, draw in
              product(datasets, seeds, noises, lams, sr_readings, range(sr_draws))]
-    records, todo = {}, []
+    records, todo = {}, []  # records are keyed by the cache file name (Datasets are unhashable)
     for cell in cells:
         ds, lam, seed, noise, rd, draw = cell
         path = runs_dir / f"{cell_key(ds, seed, noise, lam, rd, draw, config)}.json"
         if path.exists():
-            records[cell] = json.loads(path.read_text())
+            records[path.name] = json.loads(path.read_text())
         else:
             todo.append((cell, path))
 
@@ -162,19 +162,20 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
         if bar is not None:
             bar.set_postfix_str("distilling")
         jobs = [joblib.delayed(_with_key)(
-            (cell, str(path)), _run_cell, cell[0], cell[1], cell[2], cell[3], config,
+            (dataset_key(cell[0]), str(path)), _run_cell, cell[0], cell[1], cell[2], cell[3], config,
             teachers[(dataset_key(cell[0]), cell[2], cell[3], cell[1])], cell[4], cell[5], profile)
             for cell, path in todo]
-        for (cell, path), record in _parallel(n_jobs, backend)(jobs):
-            record["dataset_key"] = dataset_key(cell[0])
+        for (dkey, path), record in _parallel(n_jobs, backend)(jobs):
+            record["dataset_key"] = dkey
             _atomic_write(Path(path), lambda tmp, r=record: Path(tmp).write_text(json.dumps(r)))
-            records[cell] = record
+            records[Path(path).name] = record
             if bar is not None:
                 bar.update(1)
     if bar is not None:
         bar.close()
-    frame = pd.DataFrame([records[c] for c in cells])
-    return frame
+    keys = [f"{cell_key(ds, seed, noise, lam, rd, draw, config)}.json"
+            for ds, lam, seed, noise, rd, draw in cells]
+    return pd.DataFrame([records[k] for k in keys])
 
 
 def _with_key(key, fn, *args):
