@@ -1,0 +1,54 @@
+# Teaching the Teacher, reproduced -- build, test and benchmark entry points.
+#   make book                 execute every chapter (PROFILE=paper) and build the HTML book
+#   make book PROFILE=smoke   same, with tiny settings (minutes)
+#   make test                 unit tests + notebook checks + headless-browser check of the smoke book
+VENV    ?= .venv
+PYTHON  ?= python3
+PROFILE ?= paper
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+HTML    := _build/_build/html/index.html
+
+.PHONY: all venv book test chromium bench sync clean distclean
+
+all: book
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install torch==2.13.0
+	$(PY) -m pip install -e '.[test,book,dask]'
+	touch $@
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(PY) -m distillkit.book --profile $(PROFILE)
+	@echo "Open file://$(CURDIR)/$(HTML)"
+
+# Headless Chromium + chromedriver for the browser test (Debian packages).
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && apt-get install -y -q chromium chromium-driver; \
+	  else \
+	    echo "chromium/chromedriver missing and not root: the browser test will be skipped"; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium
+	$(PY) -m pytest -q tests
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+sync: $(STAMP)
+	$(VENV)/bin/jupytext --sync notebooks/*.py
+
+clean:
+	rm -rf _build .pytest_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	rm -rf notebooks/.ipynb_checkpoints
+
+# also drops the run cache and the virtual environment
+distclean: clean
+	rm -rf _cache $(VENV) *.egg-info

@@ -1,0 +1,118 @@
+"""The book builder's plumbing: verdict files, toc checks, failure reporting."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from distillkit import book
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_write_and_read_verdicts(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISTILLKIT_PROFILE", "smoke")
+    p1 = book.write_verdict("Student R² improves by 120 % on average", "not reproduced",
+                            "mean +12 % over 5 datasets", chapter="03_lambda_sweep",
+                            results_dir=tmp_path, paper="+120 %", ours="+12 %")
+    p2 = book.write_verdict("Teacher accuracy is unchanged", "reproduced", "ΔR² < 0.01",
+                            chapter="02_regularization_tradeoffs", results_dir=tmp_path)
+    assert p1.parent == tmp_path / "verdicts" and p1.suffix == ".json"
+    assert json.loads(p1.read_text())["profile"] == "smoke"
+    # same (chapter, claim) overwrites
+    book.write_verdict("Teacher accuracy is unchanged", "partially reproduced", "x",
+                       chapter="02_regularization_tradeoffs", results_dir=tmp_path)
+    df = book.read_verdicts(tmp_path)
+    assert list(df["chapter"]) == ["02_regularization_tradeoffs", "03_lambda_sweep"]
+    assert df.loc[0, "verdict"] == "partially reproduced"
+    assert df.loc[1, "paper"] == "+120 %"
+    assert list(df.columns[:4]) == ["chapter", "claim", "verdict", "evidence"]
+    assert p2.exists()
+
+
+def test_read_verdicts_empty_and_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISTILLKIT_RESULTS", str(tmp_path))
+    df = book.read_verdicts()
+    assert df.empty and "verdict" in df.columns
+    book.write_verdict("c", "inconclusive", "e", chapter="01_naive_pipeline")
+    assert (tmp_path / "verdicts").is_dir() and len(book.read_verdicts()) == 1
+
+
+def test_toc_lists_all_chapters():
+    names = book.toc_notebooks(ROOT)
+    assert names[0] == "00_verdicts"
+    assert names == sorted(names) and len(names) == 9
+
+
+def _mini_repo(tmp_path: Path, notebooks: dict[str, str]) -> Path:
+    root = tmp_path / "repo"
+    (root / "book").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    (root / "_config.yml").write_text('title: mini\nexecute:\n  execute_notebooks: "off"\nonly_build_toc_files: true\n')
+    toc = "format: jb-book\nroot: book/intro\nchapters:\n" + "".join(
+        f"  - file: notebooks/{n}\n" for n in notebooks)
+    (root / "_toc.yml").write_text(toc)
+    (root / "book" / "intro.md").write_text("# Intro\n")
+    for name, body in notebooks.items():
+        (root / "notebooks" / f"{name}.py").write_text(textwrap.dedent(body).lstrip())
+    return root
+
+
+HEADER = """\
+    # ---
+    # jupyter:
+    #   jupytext:
+    #     formats: ipynb,py:percent
+    #   kernelspec:
+    #     display_name: Python 3
+    #     language: python
+    #     name: python3
+    # ---
+
+    # %% tags=["parameters"]
+    profile = "paper"
+    results_dir = None
+"""
+
+
+def test_missing_toc_notebook_is_a_clear_error(tmp_path):
+    root = _mini_repo(tmp_path, {"01_ok": HEADER})
+    (root / "_toc.yml").write_text((root / "_toc.yml").read_text() + "  - file: notebooks/02_missing\n")
+    with pytest.raises(book.BookError, match=r"notebooks/02_missing"):
+        book.check_toc(root)
+
+
+@pytest.mark.slow
+def test_failing_cell_stops_build_with_one_line(tmp_path):
+    ok = HEADER + """
+    # %%
+    from distillkit.book import write_verdict
+    write_verdict("claim A", "reproduced", f"profile={profile}", chapter="01_ok", results_dir=results_dir)
+    """
+    bad = HEADER.replace("    results_dir = None\n", "") + """
+    # %%
+    x = 1
+
+    # %%
+    raise ValueError("boom at " + profile)
+    """
+    root = _mini_repo(tmp_path, {"01_ok": ok, "02_bad": bad})
+    res = subprocess.run(
+        [sys.executable, "-m", "distillkit.book", "--root", str(root), "--profile", "smoke", "--no-build"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert res.returncode != 0, res.stdout + res.stderr
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1, res.stderr
+    assert "notebooks/02_bad" in errors[0] and "cell 2" in errors[0] and "ValueError: boom at smoke" in errors[0]
+    out = root / "_build"
+    assert (out / "src" / "notebooks" / "02_bad.ipynb").is_file()  # partial notebook kept
+    assert (root / "notebooks" / "01_ok.ipynb").is_file()  # paired by the sync step
+    verdict = book.read_verdicts(out / "results")
+    assert list(verdict["evidence"]) == ["profile=smoke"]
+    timings = json.loads((out / "timings.json").read_text())
+    assert timings["failed"] == "02_bad" and "01_ok" in timings["notebooks_s"]
