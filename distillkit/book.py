@@ -36,8 +36,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = "_build"
 VERDICTS_NOTEBOOK = "00_verdicts"
 PROFILES = ("smoke", "paper", "full")
-#: Suggested verdict vocabulary (any string is accepted).
-VERDICTS = ("reproduced", "partially reproduced", "not reproduced", "inconclusive")
+#: The verdict vocabulary; write_verdict rejects anything else.
+VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "inconclusive")
 
 
 class BookError(RuntimeError):
@@ -95,6 +95,8 @@ def write_verdict(
     """
     if not claim or not chapter:
         raise ValueError("write_verdict needs a non-empty claim and chapter")
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
     out = results_root(results_dir) / "verdicts"
     out.mkdir(parents=True, exist_ok=True)
     record = {

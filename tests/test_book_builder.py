@@ -24,11 +24,11 @@ def test_write_and_read_verdicts(tmp_path, monkeypatch):
     assert p1.parent == tmp_path / "verdicts" and p1.suffix == ".json"
     assert json.loads(p1.read_text())["profile"] == "smoke"
     # same (chapter, claim) overwrites
-    book.write_verdict("Teacher accuracy is unchanged", "partially reproduced", "x",
+    book.write_verdict("Teacher accuracy is unchanged", "partly reproduced", "x",
                        chapter="02_regularization_tradeoffs", results_dir=tmp_path)
     df = book.read_verdicts(tmp_path)
     assert list(df["chapter"]) == ["02_regularization_tradeoffs", "03_lambda_sweep"]
-    assert df.loc[0, "verdict"] == "partially reproduced"
+    assert df.loc[0, "verdict"] == "partly reproduced"
     assert df.loc[1, "paper"] == "+120 %"
     assert list(df.columns[:4]) == ["chapter", "claim", "verdict", "evidence"]
     assert p2.exists()
