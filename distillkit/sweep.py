@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+from contextlib import nullcontext
 from itertools import product
 from pathlib import Path
 
@@ -84,8 +85,16 @@ def _run_cell(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw, p
     return record
 
 
-def _parallel(n_jobs, backend):
-    return joblib.Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+def _parallel(n_jobs, backend, jobs):
+    """Run ``jobs``, yielding results as they finish.
+
+    The backend is selected with ``joblib.parallel_config`` (held while the results are
+    consumed): joblib 1.6 registers its "dask" backend only that way, and
+    ``Parallel(backend="dask")`` fails.
+    """
+    config = joblib.parallel_config(backend=backend) if backend is not None else nullcontext()
+    with config:
+        yield from joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
 
 
 def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "paper",
@@ -150,7 +159,7 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
             bar.set_postfix_str(f"training {sum(len(g[1]) for g in groups.values())} teachers")
         jobs = [joblib.delayed(_with_key)(gkey, _train_group, ds, gkey[1], gkey[2], glams, config)
                 for gkey, (ds, glams) in groups.items()]
-        for gkey, fitted in _parallel(n_jobs, backend)(jobs):
+        for gkey, fitted in _parallel(n_jobs, backend, jobs):
             ds = groups[gkey][0]
             for lam, teacher in zip(groups[gkey][1], fitted):
                 teachers[(gkey[0], gkey[1], gkey[2], lam)] = teacher
@@ -165,7 +174,7 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
             (dataset_key(cell[0]), str(path)), _run_cell, cell[0], cell[1], cell[2], cell[3], config,
             teachers[(dataset_key(cell[0]), cell[2], cell[3], cell[1])], cell[4], cell[5], profile)
             for cell, path in todo]
-        for (dkey, path), record in _parallel(n_jobs, backend)(jobs):
+        for (dkey, path), record in _parallel(n_jobs, backend, jobs):
             record["dataset_key"] = dkey
             _atomic_write(Path(path), lambda tmp, r=record: Path(tmp).write_text(json.dumps(r)))
             records[Path(path).name] = record

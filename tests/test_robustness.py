@@ -1,0 +1,174 @@
+"""Statistics of the robustness chapter on synthetic records (no training, < 30 s)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from distillkit import paper
+from distillkit import robustness as rb
+
+LAMS = [0.0, 0.001, 0.01, 0.05, 0.1, 0.5]
+
+
+def _records(n_seeds=8, datasets=("a", "b", "c"), readings=("literal",), effect=0.0, noise=0.1,
+             rng=0, teacher_drop=0.0):
+    """Fake pipeline records: student test/val R² = base + effect·[λ > 0] + noise."""
+    gen = np.random.default_rng(rng)
+    rows = []
+    for reading in readings:
+        for ds in datasets:
+            for seed in range(n_seeds):
+                base = 0.3
+                for lam in LAMS:
+                    gain = effect * (lam > 0)
+                    rows.append({"dataset": ds, "seed": seed, "lam": lam, "sr_reading": reading,
+                                 "sr_draw": 0, "scale_target": True,
+                                 "student_r2": base + gain + noise * gen.standard_normal(),
+                                 "student_val_r2": base + gain + noise * gen.standard_normal(),
+                                 "teacher_r2": 0.8 - teacher_drop * lam + 0.001 * gen.standard_normal(),
+                                 "student_blowup_frac": 0.0})
+    return pd.DataFrame(rows)
+
+
+def test_bootstrap_ci_covers_mean_and_is_deterministic():
+    x = np.random.default_rng(1).normal(2.0, 1.0, size=40)
+    lo, hi = rb.bootstrap_ci(x)
+    assert lo < x.mean() < hi
+    assert (lo, hi) == rb.bootstrap_ci(x)  # fixed rng: same interval every time
+    assert rb.bootstrap_ci(x, rng=5) != rb.bootstrap_ci(x, rng=6)
+    lo90, hi90 = rb.bootstrap_ci(x, ci=0.90)
+    assert lo <= lo90 and hi90 <= hi
+    # degenerate inputs
+    assert rb.bootstrap_ci([3.0]) == (3.0, 3.0)
+    assert np.isnan(rb.bootstrap_ci([])[0])
+    assert rb.bootstrap_ci([1.0, np.inf, -np.inf, np.nan]) == (1.0, 1.0)  # non-finite dropped
+
+
+def test_summarize_by_lambda_long_format():
+    s = rb.summarize_by_lambda(_records())
+    assert set(s.metric) == {"student_r2", "teacher_r2"}
+    assert len(s) == 3 * len(LAMS) * 2
+    assert (s.ci_lo <= s["mean"]).all() and (s["mean"] <= s.ci_hi).all()
+    assert (s.n == 8).all()
+
+
+def test_selection_bias_on_pure_noise_is_positive():
+    # six SR draws that are pure noise around the same value: "best of six" still wins
+    gen = np.random.default_rng(0)
+    rows = [{"dataset": ds, "seed": s, "lam": 0.0, "sr_reading": "literal", "sr_draw": d,
+             "student_r2": 0.3 + 0.05 * gen.standard_normal()}
+            for ds in "abcde" for s in range(10) for d in range(6)]
+    per = rb.selection_bias(pd.DataFrame(rows))
+    assert len(per) == 50 and (per.delta >= 0).all()
+    avg = rb.average_over_datasets(per)
+    assert avg.pct.mean() > 10  # E[max of 6 N(0,1)] ≈ 1.27 sd -> ≈ +20 % of 0.3
+    assert avg.delta.mean() == pytest.approx(0.05 * 1.267, rel=0.2)
+
+
+def test_paper_style_improvement_reproduces_the_papers_120_percent():
+    per = rb.paper_style_improvement(paper.TABLE6.assign(seed=0, sr_reading="paper"))
+    assert rb.average_over_datasets(per).pct.iloc[0] == pytest.approx(119.6, abs=0.1)
+    conc = per.set_index("dataset").loc["concrete"]
+    assert conc.pct == pytest.approx(515.7, abs=0.2) and conc.best_lam == 0.001
+
+
+def test_honest_lambda_picks_by_validation_not_test():
+    rows = []
+    for lam in LAMS:
+        # test R² is best at λ = 0.5, validation R² at λ = 0.01
+        rows.append({"dataset": "a", "seed": 0, "sr_reading": "literal", "lam": lam,
+                     "student_r2": 0.9 if lam == 0.5 else 0.2,
+                     "student_val_r2": 0.7 if lam == 0.01 else 0.1})
+    h = rb.honest_lambda(pd.DataFrame(rows)).iloc[0]
+    assert h.lam_honest == 0.01 and h.test_honest == 0.2
+    assert h.lam_oracle == 0.5 and h.test_oracle == 0.9
+    assert h.delta == 0.0 and h.pct == 0.0
+
+
+def test_honest_lambda_ties_go_to_the_standard_pipeline():
+    rows = [{"dataset": "a", "seed": 0, "sr_reading": "literal", "lam": lam,
+             "student_r2": 0.2 + lam, "student_val_r2": 0.4} for lam in LAMS]
+    assert rb.honest_lambda(pd.DataFrame(rows)).iloc[0].lam_honest == 0.0
+
+
+def test_honest_lambda_needs_validation_records():
+    with pytest.raises(ValueError, match="validation"):
+        rb.honest_lambda(_records().drop(columns="student_val_r2"))
+
+
+def test_paired_test_identical_pairs_do_not_crash():
+    a = np.array([0.3, 0.4, 0.5, 0.6])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not even a warning
+        res = rb.paired_test(a, a.copy())
+    assert res["p_value"] == 1.0 and res["n_nonzero"] == 0 and res["rank_biserial"] == 0.0
+    assert res["mean_diff"] == 0.0 and not res["testable"]
+    empty = rb.paired_test([], [])
+    assert empty["n"] == 0 and np.isnan(empty["p_value"])
+
+
+def test_paired_test_detects_a_shift_and_rank_biserial_sign():
+    gen = np.random.default_rng(3)
+    b = gen.normal(0.3, 0.1, 30)
+    res = rb.paired_test(b + 0.05 + 0.01 * gen.standard_normal(30), b)
+    assert res["p_value"] < 1e-4 and res["rank_biserial"] == 1.0 and res["testable"]
+    assert res["mean_ci_lo"] > 0
+    worse = rb.paired_test(b - 0.05, b)
+    assert worse["rank_biserial"] == -1.0
+    # non-finite pairs are dropped; small n is flagged as untestable
+    few = rb.paired_test([1.0, 2.0, np.inf, 4.0], [0.0, 1.0, 1.0, 3.0])
+    assert few["n"] == 3 and not few["testable"]
+
+
+def test_blowups_counts_per_dataset_and_reading():
+    df = _records(n_seeds=2)
+    df.loc[0, "student_blowup_frac"] = 0.05
+    df.loc[1, "student_r2"] = -np.inf
+    df.loc[2, "student_r2"] = -3.0
+    b = rb.blowups(df).set_index("dataset").loc["a"]
+    assert b.cells == 12 and b.blowup == 1 and b.nonfinite == 1 and b.negative >= 1
+    assert np.isfinite(b.mean_r2)
+
+
+def test_verdicts_follow_their_rules():
+    control = _records(n_seeds=8, noise=0.0).query("lam == 0").copy()
+    draws = []
+    for d in range(6):
+        draws.append(control.assign(sr_draw=d, student_r2=control.student_r2 + 0.001 * d))
+    control = pd.concat(draws, ignore_index=True)
+    strong = rb.verdict_improvement(_records(effect=0.45, noise=0.02), control)
+    assert strong["verdict"] == "reproduced", strong
+    null = rb.verdict_improvement(_records(effect=0.0, noise=0.0), control)
+    assert null["verdict"] == "not reproduced", null
+    few = rb.verdict_improvement(_records(n_seeds=2, effect=0.3, noise=0.02), control)
+    assert few["verdict"] == "inconclusive"
+
+    flat = _records()
+    dropping = _records(teacher_drop=0.2).assign(scale_target=False)
+    v = rb.verdict_teacher(flat, dropping)
+    assert v["verdict"] == "partly reproduced" and v["holds"] == {"standardized y": True, "raw y": False}
+    assert rb.verdict_teacher(flat, flat.assign(scale_target=False))["verdict"] == "reproduced"
+
+
+def test_resolve_seeds():
+    assert rb.resolve_seeds("smoke") == [0, 1]
+    assert rb.resolve_seeds("full") == list(range(10))
+    assert rb.resolve_seeds("paper", 3) == [0, 1, 2]
+    assert rb.resolve_seeds("paper", [4, 7]) == [4, 7]
+
+
+def test_figures_build():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    df = _records(n_seeds=3, readings=("literal", "converged"))
+    summary = rb.summarize_by_lambda(pd.concat([df, df.assign(scale_target=False)]))
+    control = pd.concat([df.query("lam == 0").assign(sr_draw=d) for d in range(6)])
+    for fig in (rb.plot_lambda_curves(summary), rb.plot_teacher_curves(summary),
+                rb.plot_selection_bias(rb.compare_selection(df, control)),
+                rb.plot_honest(rb.honest_lambda(df))):
+        assert fig.axes
+        plt.close(fig)
