@@ -11,7 +11,9 @@ Methods (all differentiable in the parameters, so usable inside a loss):
     Closed form for ReLU MLPs :math:`f = W_L\,\sigma(\dots\sigma(W_1x+b_1)\dots)+b_L`:
     :math:`J(x) = W_L D_{L-1}(x) W_{L-1}\cdots D_1(x) W_1` with
     :math:`D_l = \mathrm{diag}(\mathbb{1}[z_l>0])`. For a scalar output this is one
-    row vector, computed with the same matmuls as a forward pass.
+    row vector, computed with the same matmuls as a forward pass. (Training a
+    one-hidden-layer teacher does not even call this: :class:`distillkit.teacher.FastEngine`
+    computes the penalty and its gradient by hand inside the training step.)
 ``"autograd"``
     Double backpropagation (Drucker & LeCun 1992): one ``autograd.grad`` with
     ``create_graph=True`` per output dimension. Works for any module.
@@ -113,15 +115,24 @@ def _functorch_penalty(model, x: torch.Tensor, method: str) -> torch.Tensor:
     from torch.func import jacfwd, jacrev, vmap
 
     jac = jacrev if method == "jacrev" else jacfwd
+    if x.dim() == 2:
+        def f_single(xi):  # (d,) -> (m,)
+            return _as_2d_out(model(xi.unsqueeze(0)), xi.unsqueeze(0)).squeeze(0)
 
-    def f_single(xi):  # (d,) -> (m,)
-        return _as_2d_out(model(xi.unsqueeze(0)), xi.unsqueeze(0)).squeeze(0)
+        j = vmap(jac(f_single))(x)  # (B, m, d)
+        return j.pow(2).sum(dim=(-2, -1)).mean()
+    if x.dim() != 3:
+        raise ValueError(f"method={method!r} takes (B, d) or (G, B, d) inputs, got shape {tuple(x.shape)}")
 
-    flat = x.reshape(-1, x.shape[-1])
-    if x.dim() > 2:
-        raise ValueError(f"method={method!r} supports plain (B, d) batches only")
-    j = vmap(jac(f_single))(flat)  # (B, m, d)
-    return j.pow(2).sum(dim=(-2, -1)).mean()
+    # an ensemble: sample i of all G members at once, f: (G, d) -> (G, m). Its Jacobian
+    # (G, m, G, d) is block diagonal; the naive route pays for the zero blocks too.
+    def f_slice(xi):
+        xi = xi.unsqueeze(-2)
+        return _as_2d_out(model(xi), xi).squeeze(-2)
+
+    j = vmap(jac(f_slice), in_dims=1)(x)  # (B, G, m, G, d)
+    j = torch.diagonal(j, dim1=1, dim2=3)  # (B, m, d, G)
+    return j.pow(2).sum(dim=(1, 2)).mean(0)
 
 
 def frobenius_reference(model, x: torch.Tensor) -> torch.Tensor:

@@ -31,7 +31,7 @@ from .pipeline import (SPLIT_KEYS, TEACHER_KEYS, _dataset, dataset_key, evaluate
 from .students import SR_READINGS
 from .teacher import _check_lam
 
-CACHE_SCHEMA = 1  # bump when a record's meaning changes, so old caches are not reused
+CACHE_SCHEMA = 2  # bump when a record's meaning changes, so old caches are not reused
 
 
 def default_cache_dir() -> Path:

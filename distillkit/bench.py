@@ -1,0 +1,383 @@
+"""What the Jacobian penalty costs: per-step timings, ensembles, full training runs.
+
+The paper reports that its regularizer makes training "roughly 10x" slower and that the
+cost grows with the input dimension (Sections 3.2, 4.2, Limitations). This module
+measures the cost of each way of computing the penalty, on the same network and data:
+
+===================  ========  =================================================
+method               engine    how the step is computed
+===================  ========  =================================================
+``plain``            fast      no penalty; hand-written forward/backward
+``exact``            fast      closed-form Jacobian, hand-written gradient
+``plain_autograd``   autograd  no penalty; ``loss.backward()`` (a standard step)
+``exact_autograd``   autograd  closed-form Jacobian, gradient by autograd
+``autograd``         autograd  double backprop, one ``autograd.grad`` per output
+``projection``       autograd  one random projection per step (Hoffman et al.)
+``jacrev``           autograd  full per-sample Jacobian, ``torch.func`` + ``vmap``
+``jacfwd``           autograd  same in forward mode: one pass per input feature
+===================  ========  =================================================
+
+Timings are medians of individually timed steps; methods compared with each other are
+measured *interleaved* (blocks of steps in turn), so background load hits all of them
+alike and their ratio is a ratio of medians from one run.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .teacher import MLP, fit_teacher_ensemble, make_engine, resolve_device
+
+#: method -> (engine, penalty, regularized)
+METHOD_SPECS = {
+    "plain": ("fast", "exact", False),
+    "exact": ("fast", "exact", True),
+    "plain_autograd": ("autograd", "exact", False),
+    "exact_autograd": ("autograd", "exact", True),
+    "autograd": ("autograd", "autograd", True),
+    "projection": ("autograd", "projection", True),
+    "jacrev": ("autograd", "jacrev", True),
+    "jacfwd": ("autograd", "jacfwd", True),
+}
+#: the methods of :func:`step_table`, in display order
+STEP_METHODS = ("plain", "exact", "plain_autograd", "exact_autograd", "autograd", "projection",
+                "jacrev", "jacfwd")
+#: the plain step each method is compared with in ``ratio_engine`` (same engine)
+BASELINE = {m: ("plain" if spec[0] == "fast" else "plain_autograd") for m, spec in METHOD_SPECS.items()}
+PAPER_SETTING = {"d": 8, "hidden": 100, "batch": 128, "n": 16512}  # California, Table 5
+
+
+def machine_info() -> dict:
+    """CPU model, cores, torch version and threads, GPU if any (for benchmark records)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    info = {"cpu": cpu, "cpu_count": os.cpu_count(), "usable_cores": usable,
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "mkl": bool(torch.backends.mkl.is_available()), "python": platform.python_version(),
+            "platform": platform.platform(), "gpu": None}
+    try:
+        info["load_avg_1min"] = os.getloadavg()[0]
+    except OSError:
+        pass
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None):
+    """Temporarily set ``torch.set_num_threads`` (None: leave as is)."""
+    old = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(old)
+
+
+def _hidden(hidden) -> tuple[int, ...]:
+    return (int(hidden),) if np.isscalar(hidden) else tuple(int(h) for h in hidden)
+
+
+def _synthetic(n: int, d: int, device, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, d, generator=g)
+    w = torch.randn(d, generator=g) / math.sqrt(d)
+    y = torch.tanh(X @ w) + 0.1 * torch.randn(n, generator=g)
+    return X.to(device), y.to(device)
+
+
+def _engine(method: str, X, y, hidden, batch: int, G: int, lam: float, seed: int = 0):
+    if method not in METHOD_SPECS:
+        raise ValueError(f"unknown method {method!r}; choose one of {tuple(METHOD_SPECS)}")
+    engine, penalty, regularized = METHOD_SPECS[method]
+    model = MLP(X.shape[1], _hidden(hidden), 1, ensemble_size=None if G == 1 else G)
+    model.init_from_generators([torch.Generator().manual_seed(seed + g) for g in range(G)])
+    model.to(X.device)
+    lams = torch.full((G,), float(lam) if regularized else 0.0)
+    return make_engine(model, X, y, lams, batch_size=batch, learning_rate=1e-3, penalty=penalty,
+                       engine=engine)
+
+
+def time_methods(methods, d: int = 8, hidden=100, batch: int = 128, n: int = 16512,
+                 steps: int = 300, threads: int | None = 1, G: int = 1, lam: float = 0.01,
+                 device="cpu", warmup: int = 20, block: int = 10, max_seconds: float = 5.0,
+                 min_steps: int = 5, seed: int = 0) -> list[dict]:
+    """Time single training steps of several methods, interleaved in blocks of ``block``.
+
+    Each method gets ``steps`` timed steps, or fewer (but at least ``min_steps``) once its
+    timed steps add up to ``max_seconds``. Returns one dict per method with the median,
+    10th and 90th percentile in microseconds.
+    """
+    device = resolve_device(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    with torch_threads(threads) as used:
+        X, y = _synthetic(n, d, device, seed)
+        gen = torch.Generator().manual_seed(seed)
+        state = {}
+        for m in methods:
+            eng = _engine(m, X, y, hidden, batch, G, lam, seed)
+            perm = torch.stack([torch.randperm(n, generator=gen) for _ in range(G)]).to(device)
+            state[m] = {"eng": eng, "perm": perm, "nsteps": eng.begin_epoch(perm), "i": 0,
+                        "times": [], "spent": 0.0}
+
+        def run(m, k, record):
+            s = state[m]
+            eng = s["eng"]
+            for _ in range(k):
+                if s["i"] == s["nsteps"]:
+                    s["nsteps"], s["i"] = eng.begin_epoch(s["perm"]), 0
+                i = s["i"]
+                t0 = time.perf_counter()
+                eng.step(i)
+                sync()
+                dt = time.perf_counter() - t0
+                s["i"] += 1
+                if record:
+                    s["times"].append(dt)
+                    s["spent"] += dt
+
+        for m in methods:  # warm-up: up to ``warmup`` steps or about a second
+            t_end = time.perf_counter() + 1.0
+            for k in range(warmup):
+                run(m, 1, False)
+                if k >= 1 and time.perf_counter() > t_end:
+                    break
+        active = list(methods)
+        while active:
+            for m in list(active):
+                run(m, block, True)
+                s = state[m]
+                if len(s["times"]) >= steps or (s["spent"] >= max_seconds and len(s["times"]) >= min_steps):
+                    active.remove(m)
+    out = []
+    for m in methods:
+        t = np.asarray(state[m]["times"]) * 1e6
+        engine, penalty, regularized = METHOD_SPECS[m]
+        out.append({"method": m, "engine": engine, "penalty": penalty if regularized else None,
+                    "d": d, "hidden": "x".join(map(str, _hidden(hidden))), "batch": batch, "n": n,
+                    "G": G, "threads": used, "device": str(device),
+                    "median_us": float(np.median(t)), "p10_us": float(np.percentile(t, 10)),
+                    "p90_us": float(np.percentile(t, 90)), "steps": int(t.size)})
+    return out
+
+
+def time_steps(method: str, d: int, hidden=100, batch: int = 128, n: int = 16512,
+               steps: int = 300, threads: int | None = 1, **kw) -> dict:
+    """Median time of one training step of ``method`` (see :data:`METHOD_SPECS`), plus
+    its ratio to a plain step measured interleaved with it (``ratio``: the fast plain
+    step; ``ratio_engine``: the plain step of the same engine)."""
+    base = BASELINE[method] if method in METHOD_SPECS else None
+    methods = list(dict.fromkeys([method, "plain", base]))
+    rows = {r["method"]: r for r in time_methods(methods, d, hidden, batch, n, steps, threads, **kw)}
+    row = dict(rows[method])
+    row["ratio"] = row["median_us"] / rows["plain"]["median_us"]
+    row["ratio_engine"] = row["median_us"] / rows[base]["median_us"]
+    return row
+
+
+def step_table(methods=STEP_METHODS, dims=(8, 32, 128, 512), hiddens=(100, 400), batch: int = 128,
+               n: int = 16512, steps: int = 300, threads: int | None = 1, max_seconds: float = 2.0,
+               progress: bool = False, **kw) -> pd.DataFrame:
+    """Step time of every method for every input dimension and width.
+
+    Columns: ``median_us`` (and p10/p90), ``ratio`` = median / median of the fast
+    ``plain`` step, ``ratio_engine`` = median / median of the plain step of the same
+    engine (``plain`` or ``plain_autograd``), ``ratio_best_plain`` = median / the faster
+    of the two plain steps (at large d x width the fast engine's plain step, which also
+    forms the Jacobian it uses for the output, is no faster than autograd's). Both plain
+    steps are always measured.
+    """
+    methods = list(dict.fromkeys(["plain", "plain_autograd", *methods]))
+    cells = [(d, h) for h in hiddens for d in dims]
+    if progress:
+        from tqdm.auto import tqdm
+        cells = tqdm(cells, desc="step timings")
+    rows = []
+    for d, h in cells:
+        rows += time_methods(methods, d, h, batch, n, steps, threads, max_seconds=max_seconds, **kw)
+    df = pd.DataFrame(rows)
+    key = ["d", "hidden"]
+    plain = df[df.method == "plain"].set_index(key)["median_us"]
+    df["ratio"] = df["median_us"].to_numpy() / plain.loc[list(zip(df.d, df.hidden))].to_numpy()
+    base = df.set_index(key + ["method"])["median_us"]
+    df["ratio_engine"] = [r.median_us / base[(r.d, r.hidden, BASELINE[r.method])]
+                          for r in df.itertuples()]
+    best = df[df.method.isin(["plain", "plain_autograd"])].groupby(key)["median_us"].min()
+    df["ratio_best_plain"] = df["median_us"].to_numpy() / best.loc[list(zip(df.d, df.hidden))].to_numpy()
+    return df
+
+
+def time_ensemble(G_values=(1, 6, 30), d: int = 8, hidden=100, n: int = 16512, batch: int = 128,
+                  epochs: int = 5, threads=(1, None), lams=(0.0, 0.001, 0.01, 0.05, 0.1, 0.5),
+                  repeats: int = 3, engine: str = "auto", baseline_autograd: bool = True,
+                  device="cpu", progress: bool = False) -> pd.DataFrame:
+    """Wall time of training G teachers as one ensemble vs one teacher.
+
+    Member g has ``lam = lams[g % len(lams)]`` and seed ``g // len(lams)`` (G=30 with the
+    default λ grid is the paper's 6 λ x 5 seeds). Each G is trained ``repeats`` times
+    (interleaved over G) for ``epochs`` epochs through :func:`fit_teacher_ensemble`;
+    ``seconds`` is the median. ``x_one`` = seconds / seconds of G=1 with the same
+    threads and engine; ``speedup`` = G x (one teacher) / seconds. ``threads`` lists the
+    thread counts to measure (None: torch's default, usually the number of cores).
+    With ``baseline_autograd`` one teacher is also timed with the autograd engine
+    (the standard PyTorch training loop) at each thread count.
+    """
+    X, y = _synthetic(n, d, "cpu")
+    X, y = X.numpy(), y.numpy()
+    default_threads = torch.get_num_threads()
+    configs = []
+    for th in threads:
+        th_eff = default_threads if th is None else int(th)
+        for G in G_values:
+            configs.append((th_eff, "default" if th is None else "set", G, engine))
+        if baseline_autograd:
+            configs.append((th_eff, "default" if th is None else "set", 1, "autograd"))
+    configs = list(dict.fromkeys(configs))
+    times = {c: [] for c in configs}
+    todo = [(r, c) for r in range(repeats) for c in configs]
+    if progress:
+        from tqdm.auto import tqdm
+        todo = tqdm(todo, desc="ensemble timings")
+    def fit(th, G, eng, n_epochs):
+        g_lams = [float(lams[g % len(lams)]) for g in range(G)]
+        seeds = [g // len(lams) for g in range(G)]
+        with torch_threads(th):
+            t0 = time.perf_counter()
+            fit_teacher_ensemble(X, y, g_lams, seeds, hidden_layer_sizes=_hidden(hidden),
+                                 epochs=n_epochs, batch_size=batch, device=device, engine=eng)
+            return time.perf_counter() - t0
+
+    for th, _, G, eng in configs:  # warm-up (first-call allocations), not timed
+        fit(th, G, eng, 1)
+    for _, (th, kind, G, eng) in todo:
+        times[(th, kind, G, eng)].append(fit(th, G, eng, epochs))
+    steps = epochs * math.ceil(n / batch)
+    rows = []
+    for (th, kind, G, eng), ts in times.items():
+        rows.append({"G": G, "threads": th, "threads_setting": kind, "engine": eng,
+                     "seconds": statistics.median(ts), "seconds_min": min(ts),
+                     "us_per_step": statistics.median(ts) / steps * 1e6, "epochs": epochs,
+                     "steps": steps, "d": d, "hidden": "x".join(map(str, _hidden(hidden))), "n": n})
+    df = pd.DataFrame(rows)
+    one = df[(df.G == 1) & (df.engine == engine)].set_index("threads")["seconds"]
+    one_1 = one.get(1, np.nan)
+    df["x_one"] = df.seconds / df.threads.map(one)
+    df["x_one_1thread"] = df.seconds / one_1  # against one teacher on one thread
+    df["speedup"] = df.G * df.threads.map(one) / df.seconds
+    return df
+
+
+def time_training(dataset: str = "concrete", lams=(0.0, 0.001, 0.01, 0.05, 0.1, 0.5),
+                  penalty=("exact",), epochs: int = 100, batch: int = 128, hidden=(100,),
+                  seed: int = 0, threads: int | None = 1, repeats: int = 1, device="cpu",
+                  progress: bool = False) -> pd.DataFrame:
+    """Full training wall time of one teacher per λ on a real data set (paper Figure 2).
+
+    ``penalty`` is one method name or several (keys of :data:`METHOD_SPECS` that
+    compute a penalty: ``exact`` (fast engine), ``exact_autograd``, ``autograd``,
+    ``projection``, ``jacrev``, ``jacfwd``). At λ = 0 a method trains without the
+    penalty on its own engine, so ``ratio_to_lam0`` is the cost of the regularizer
+    within one implementation. Uses the paper configuration's train split.
+    """
+    from .pipeline import make_split, resolve_config
+
+    penalties = [penalty] if isinstance(penalty, str) else list(penalty)
+    for p in penalties:
+        if p not in METHOD_SPECS or not METHOD_SPECS[p][2]:
+            raise ValueError(f"penalty must name a regularized method of {tuple(METHOD_SPECS)}, got {p!r}")
+    split = make_split(dataset, seed, 0.0, resolve_config("paper"))
+    X, y = split.X_train, split.y_train
+    cells = [(r, p, lam) for r in range(repeats) for p in penalties for lam in lams]
+    if progress:
+        from tqdm.auto import tqdm
+        cells = tqdm(cells, desc=f"training on {dataset}")
+    times = {}
+    with torch_threads(threads) as used:
+        for p in penalties:  # warm-up: first-call costs (allocations, torch.func tracing)
+            engine, pen, _ = METHOD_SPECS[p]
+            fit_teacher_ensemble(X, y, [max(lams)], [seed], hidden_layer_sizes=_hidden(hidden),
+                                 epochs=1, batch_size=batch, penalty=pen, engine=engine, device=device)
+        for _, p, lam in cells:
+            engine, pen, _ = METHOD_SPECS[p]
+            t0 = time.perf_counter()
+            fit_teacher_ensemble(X, y, [float(lam)], [seed], hidden_layer_sizes=_hidden(hidden),
+                                 epochs=epochs, batch_size=batch, penalty=pen, engine=engine,
+                                 device=device)
+            times.setdefault((p, float(lam)), []).append(time.perf_counter() - t0)
+    rows = [{"dataset": dataset, "method": p, "engine": METHOD_SPECS[p][0], "lam": lam,
+             "seconds": statistics.median(ts), "epochs": epochs, "n_train": len(y),
+             "steps": epochs * math.ceil(len(y) / batch), "threads": used}
+            for (p, lam), ts in times.items()]
+    df = pd.DataFrame(rows)
+    lam0 = df[df.lam == 0].set_index("method")["seconds"]
+    df["ratio_to_lam0"] = df.seconds / df.method.map(lam0)
+    return df
+
+
+LABELS = {"plain": "plain (fast engine)", "exact": "exact, closed form (fast engine)",
+          "plain_autograd": "plain (autograd)", "exact_autograd": "exact, closed form (autograd)",
+          "autograd": "double backprop (autograd)", "projection": "random projection (autograd)",
+          "jacrev": "jacrev + vmap (autograd)", "jacfwd": "jacfwd + vmap (autograd)"}
+STYLE = {"exact": ("C0", "o", "-"), "exact_autograd": ("C1", "s", "--"), "autograd": ("C2", "^", "--"),
+         "projection": ("C3", "v", "--"), "jacrev": ("C4", "D", ":"), "jacfwd": ("C5", "P", ":"),
+         "plain_autograd": ("0.5", "x", "-."), "plain": ("k", ".", "-")}
+
+
+def overhead_figure(grid: pd.DataFrame, paper_overhead: float | None = 10.0, column: str = "ratio_engine"):
+    """Step-time ratio (regularized / plain, same engine) against input dimension, one
+    panel per hidden width, log axes; the paper's "roughly 10x" as a dashed line."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    hiddens = list(dict.fromkeys(grid.hidden))
+    dims = sorted(set(int(d) for d in grid.d))
+    fig, axes = plt.subplots(1, len(hiddens), figsize=(4.6 * len(hiddens) + 2.6, 4.0), sharey=True,
+                             squeeze=False)
+    for ax, h in zip(axes[0], hiddens):
+        sub = grid[(grid.hidden == h) & ~grid.method.isin(["plain", "plain_autograd"])]
+        for m in [m for m in STYLE if m in set(sub.method)]:
+            s = sub[sub.method == m].sort_values("d")
+            c, mk, ls = STYLE[m]
+            ax.plot(s.d, s[column], color=c, marker=mk, linestyle=ls, label=LABELS[m])
+        ax.axhline(1.0, color="k", lw=0.8)
+        if paper_overhead:
+            ax.axhline(paper_overhead, color="k", ls="--", lw=1, label=f"paper: ~{paper_overhead:g}x")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(dims)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.set_xlabel("input dimension d (features)")
+        ax.set_title(f"{h} hidden units, batch {int(grid.batch.iloc[0])}, "
+                     f"{int(grid.threads.iloc[0])} thread(s)")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("step time / plain step time (same engine)")
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["overhead_figure", "LABELS", "METHOD_SPECS", "STEP_METHODS", "PAPER_SETTING", "machine_info", "torch_threads",
+           "time_methods", "time_steps", "step_table", "time_ensemble", "time_training"]
