@@ -203,6 +203,10 @@ def test_snr_verdicts():
     assert info["wine_lowest_snr"] and info["rho"] == pytest.approx(1.0) and verdict == "reproduced"
     summ.loc[summ.dataset == "wine_red", "improvement_pct"] = 50.0
     assert report.verdict_snr_explains(snr, summ, "literal")[0] == "partly reproduced"
+    # Wine lowest and flat, but the other data sets do not follow SNR: only partly
+    summ["improvement_pct"] = [0.0, 0.0, 30.0]
+    verdict, info = report.verdict_snr_explains(snr, summ, "literal")
+    assert info["rho"] < 0.5 and verdict == "partly reproduced"
 
 
 def test_spearman_constant_is_nan():
