@@ -40,11 +40,11 @@ from myst_nb import glue
 
 from distillkit.book import REPO_ROOT, VERDICTS, VERDICTS_NOTEBOOK, read_verdicts, toc_notebooks
 
-STYLE = {  # symbol and colour per verdict
-    "reproduced": ("✅", "#1a7f37"),
-    "partly reproduced": ("🟡", "#9a6700"),
-    "not reproduced": ("❌", "#cf222e"),
-    "inconclusive": ("❔", "#57606a"),
+STYLE = {  # symbol and colour per verdict (plain shapes: every text font has them, unlike emoji)
+    "reproduced": ("●", "#1a7f37"),
+    "partly reproduced": ("◐", "#9a6700"),
+    "not reproduced": ("○", "#cf222e"),
+    "inconclusive": ("?", "#57606a"),
 }
 
 
@@ -70,7 +70,7 @@ def cell(text) -> str:
 
 def badge(verdict: str) -> str:
     symbol, colour = STYLE.get(verdict, ("•", "#57606a"))
-    return f'{symbol} <span style="color:{colour}; font-weight:bold">{cell(verdict)}</span>'
+    return f'<span style="color:{colour}; font-weight:bold">{symbol} {cell(verdict)}</span>'
 
 
 verdicts = read_verdicts(results_dir)
