@@ -491,48 +491,51 @@ def _panels(n, width=3.4, height=3.0):
     return fig, axes.flat
 
 
-def plot_lambda_curves(summary: pd.DataFrame, metric: str = "student_r2", names=None):
-    """Mean ± 95 % CI (bands) and median (open markers) of ``metric`` vs λ, per data set,
-    one line per SR reading (standardized y)."""
-    s = summary[(summary.metric == metric) & (summary.scale_target.astype(bool))]
+def _band_panels(s: pd.DataFrame, group: str, style, ylabel: str, title: str, names=None,
+                 medians: bool = False):
+    """One panel per data set: mean line with its 95 % CI band vs λ, one line per ``group``
+    value; ``style(value) -> (color, marker, label)``."""
     datasets = list(dict.fromkeys(s.dataset))
     fig, axes = _panels(len(datasets))
     for ax, ds in zip(axes, datasets):
         d = s[s.dataset == ds]
-        for reading, g in d.groupby("sr_reading", sort=True):
-            color, marker = _READING_STYLE.get(reading, ("gray", "^"))
+        for value, g in d.groupby(group, sort=True):
+            color, marker, label = style(value)
             g = g.sort_values("lam")
-            ax.plot(g.lam, g["mean"], marker=marker, color=color, label=f"{reading}: mean")
+            ax.plot(g.lam, g["mean"], marker=marker, color=color, label=label)
             ax.fill_between(g.lam, g.ci_lo, g.ci_hi, color=color, alpha=0.2)
-            ax.plot(g.lam, g["median"], ls="none", marker=marker, mfc="none", color=color,
-                    label=f"{reading}: median")
+            if medians:
+                ax.plot(g.lam, g["median"], ls="none", marker=marker, mfc="none", color=color,
+                        label=label.replace("mean", "median"))
         _symlog(ax, d.lam.unique())
         ax.set_title((names or {}).get(ds, ds))
-        ax.set_ylabel("student test R² (–)")
+        ax.set_ylabel(ylabel)
     axes[0].legend(fontsize=7)
-    fig.suptitle("Symbolic student vs λ: mean with 95 % bootstrap interval over seeds")
+    fig.suptitle(title)
     return fig
+
+
+def plot_lambda_curves(summary: pd.DataFrame, metric: str = "student_r2", names=None):
+    """Mean ± 95 % CI (bands) and median (open markers) of ``metric`` vs λ, per data set,
+    one line per SR reading (standardized y)."""
+    s = summary[(summary.metric == metric) & (summary.scale_target.astype(bool))]
+
+    def style(reading):
+        color, marker = _READING_STYLE.get(reading, ("gray", "^"))
+        return color, marker, f"{reading}: mean"
+    return _band_panels(s, "sr_reading", style, "student test R² (–)",
+                        "Symbolic student vs λ: mean with 95 % bootstrap interval over seeds",
+                        names, medians=True)
 
 
 def plot_teacher_curves(summary: pd.DataFrame, names=None):
     """Teacher test R² (mean ± 95 % CI over seeds) vs λ, standardized vs raw target."""
     s = summary[summary.metric == "teacher_r2"].drop_duplicates(["scale_target", "dataset", "lam"])
-    datasets = list(dict.fromkeys(s.dataset))
-    fig, axes = _panels(len(datasets))
-    for ax, ds in zip(axes, datasets):
-        d = s[s.dataset == ds]
-        for scale, g in d.groupby("scale_target", sort=True):
-            color = "tab:green" if scale else "tab:red"
-            label = "standardized y" if scale else "raw y"
-            g = g.sort_values("lam")
-            ax.plot(g.lam, g["mean"], marker="o", color=color, label=label)
-            ax.fill_between(g.lam, g.ci_lo, g.ci_hi, color=color, alpha=0.2)
-        _symlog(ax, d.lam.unique())
-        ax.set_title((names or {}).get(ds, ds))
-        ax.set_ylabel("teacher test R² (–)")
-    axes[0].legend(fontsize=7)
-    fig.suptitle("Teacher vs λ: mean with 95 % bootstrap interval over seeds")
-    return fig
+
+    def style(scale):
+        return ("tab:green", "o", "standardized y") if scale else ("tab:red", "o", "raw y")
+    return _band_panels(s, "scale_target", style, "teacher test R² (–)",
+                        "Teacher vs λ: mean with 95 % bootstrap interval over seeds", names)
 
 
 def plot_selection_bias(comparison: pd.DataFrame, names=None):

@@ -290,7 +290,6 @@ class FastEngine:
         bounds = [round(i * G / n_chunks) for i in range(n_chunks + 1)]  # even sizes
         self.chunks = [_Chunk(self, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
         self.load_from_model()
-        self._batches = None
 
     def _split(self, flat):
         G, k, h = self.G, self.k, self.h
