@@ -231,7 +231,7 @@ def step_table(methods=STEP_METHODS, dims=(8, 32, 128, 512), hiddens=(100, 400),
 def time_ensemble(G_values=(1, 6, 30), d: int = 8, hidden=100, n: int = 16512, batch: int = 128,
                   epochs: int = 5, threads=(1, None), lams=(0.0, 0.001, 0.01, 0.05, 0.1, 0.5),
                   repeats: int = 3, engine: str = "auto", baseline_autograd: bool = True,
-                  device="cpu", progress: bool = False) -> pd.DataFrame:
+                  device="cpu", progress: bool = False, roofline: bool = True) -> pd.DataFrame:
     """Wall time of training G teachers as one ensemble vs one teacher.
 
     Member g has ``lam = lams[g % len(lams)]`` and seed ``g // len(lams)`` (G=30 with the
@@ -241,7 +241,9 @@ def time_ensemble(G_values=(1, 6, 30), d: int = 8, hidden=100, n: int = 16512, b
     threads and engine; ``speedup`` = G x (one teacher) / seconds. ``threads`` lists the
     thread counts to measure (None: torch's default, usually the number of cores).
     With ``baseline_autograd`` one teacher is also timed with the autograd engine
-    (the standard PyTorch training loop) at each thread count.
+    (the standard PyTorch training loop) at each thread count. With ``roofline`` the
+    machine's matrix-product rate is measured too and :func:`add_roofline` adds the
+    achieved rate and the lowest ``x_one`` that rate allows.
     """
     X, y = _synthetic(n, d, "cpu")
     X, y = X.numpy(), y.numpy()
@@ -278,13 +280,72 @@ def time_ensemble(G_values=(1, 6, 30), d: int = 8, hidden=100, n: int = 16512, b
         rows.append({"G": G, "threads": th, "threads_setting": kind, "engine": eng,
                      "seconds": statistics.median(ts), "seconds_min": min(ts),
                      "us_per_step": statistics.median(ts) / steps * 1e6, "epochs": epochs,
-                     "steps": steps, "d": d, "hidden": "x".join(map(str, _hidden(hidden))), "n": n})
+                     "steps": steps, "d": d, "hidden": "x".join(map(str, _hidden(hidden))), "n": n,
+                     "batch": batch})
     df = pd.DataFrame(rows)
     one = df[(df.G == 1) & (df.engine == engine)].set_index("threads")["seconds"]
     one_1 = one.get(1, np.nan)
     df["x_one"] = df.seconds / df.threads.map(one)
     df["x_one_1thread"] = df.seconds / one_1  # against one teacher on one thread
     df["speedup"] = df.G * df.threads.map(one) / df.seconds
+    if roofline:
+        df = add_roofline(df, {int(th): peak_matmul_gflops(int(th), device=device)
+                               for th in sorted(set(df.threads))})
+    return df
+
+
+def peak_matmul_gflops(threads: int | None = None, n: int = 1024, repeats: int = 5,
+                       device="cpu") -> float:
+    """The machine's dense float32 matrix-product rate in GFLOP/s: the best of ``repeats``
+    timed ``n x n @ n x n`` products (``2 n^3`` operations) on ``threads`` torch threads."""
+    dev = resolve_device(device)
+    g = torch.Generator().manual_seed(0)
+    a, b = (torch.randn(n, n, generator=g).to(dev) for _ in range(2))
+    out = torch.empty(n, n, device=dev)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    best = math.inf
+    with torch_threads(threads):
+        for r in range(repeats + 1):  # the first product warms up (allocations, clocks)
+            sync()
+            t0 = time.perf_counter()
+            torch.mm(a, b, out=out)
+            sync()
+            if r:
+                best = min(best, time.perf_counter() - t0)
+    return 2 * n ** 3 / best / 1e9
+
+
+def fast_step_flops(d: int, hidden: int, batch: int) -> int:
+    """Floating-point operations of one member's step on the fast engine, counting its three
+    matrix products ``(h, d+1) x (d+1, B)``, ``(d+1, h) x (h, B)``, ``(h, B) x (B, d+1)``
+    (2 operations per multiply-add): ``6 h (d+1) B``. The elementwise work, O(h B), is left
+    out, so this is a lower bound."""
+    return 6 * int(hidden) * (int(d) + 1) * int(batch)
+
+
+def add_roofline(ens: pd.DataFrame, peak_gflops: dict) -> pd.DataFrame:
+    """Compare ensemble timings (from :func:`time_ensemble`) with the machine's matrix-product
+    rate ``peak_gflops`` (threads -> GFLOP/s).
+
+    Adds ``flops_member_step`` (:func:`fast_step_flops`), ``achieved_gflops`` (G members'
+    matrix products per measured step time), ``efficiency`` (achieved / peak) and
+    ``floor_x_one``: a lower bound on ``x_one`` for any implementation that keeps one
+    teacher's step time ``t1`` and adds the other G - 1 members' matrix products at the peak
+    rate, ``1 + (G - 1) flops / (peak t1)``. Rows of the autograd engine get NaN.
+    """
+    df = ens.copy()
+    fast = df.engine != "autograd"
+    # one hidden layer only (the fast engine's case); deeper nets get NaN
+    flops = np.array([fast_step_flops(d, int(h), b) if str(h).isdigit() else np.nan
+                      for d, h, b in zip(df.d, df.hidden, df.batch)], float)
+    peak = df.threads.map(lambda th: peak_gflops.get(int(th), np.nan)).astype(float)
+    one = df[fast & (df.G == 1)].set_index("threads")["us_per_step"]
+    t1 = df.threads.map(one).astype(float)
+    df["flops_member_step"] = np.where(fast, flops, np.nan)
+    df["peak_gflops"] = peak
+    df["achieved_gflops"] = np.where(fast, df.G * flops / (df.us_per_step * 1e3), np.nan)
+    df["efficiency"] = df.achieved_gflops / peak
+    df["floor_x_one"] = np.where(fast, 1 + (df.G - 1) * flops / (peak * 1e3 * t1), np.nan)
     return df
 
 
@@ -380,4 +441,5 @@ def overhead_figure(grid: pd.DataFrame, paper_overhead: float | None = 10.0, col
 
 
 __all__ = ["overhead_figure", "LABELS", "METHOD_SPECS", "STEP_METHODS", "PAPER_SETTING", "machine_info", "torch_threads",
-           "time_methods", "time_steps", "step_table", "time_ensemble", "time_training"]
+           "time_methods", "time_steps", "step_table", "time_ensemble", "time_training",
+           "peak_matmul_gflops", "fast_step_flops", "add_roofline"]
