@@ -263,13 +263,17 @@ def ensure_kernel(out: Path) -> None:
 # execution
 # --------------------------------------------------------------------------
 def stage_sources(root: Path, src: Path) -> None:
-    """Copy _config.yml, _toc.yml and book/ into the staging dir."""
+    """Copy _config.yml, _toc.yml and book/ into the staging dir; book/_static (our CSS)
+    goes to the book root's _static, where jupyter-book loads it on every page."""
     src.mkdir(parents=True, exist_ok=True)
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(root / name, src / name)
-    if (src / "book").exists():
-        shutil.rmtree(src / "book")
-    shutil.copytree(root / "book", src / "book")
+    for sub in ("book", "_static"):
+        if (src / sub).exists():
+            shutil.rmtree(src / sub)
+    shutil.copytree(root / "book", src / "book", ignore=shutil.ignore_patterns("_static"))
+    if (root / "book" / "_static").is_dir():
+        shutil.copytree(root / "book" / "_static", src / "_static")
     (src / "notebooks").mkdir(exist_ok=True)
     vendor_mathjax(src)
 
@@ -344,6 +348,31 @@ def _cell_label(inp: Path, exc) -> str:
     return label + (f" ({': '.join(parts)})" if parts else "")
 
 
+#: tags that already decide how a code cell shows; such cells are left as they are
+_SHOW_TAGS = ("hide-input", "hide-output", "hide-cell", "remove-input", "remove-output",
+              "remove-cell", "show-input")
+
+
+def fold_code_cells(path: Path) -> int:
+    """Tag every code cell of the executed notebook ``path`` ``hide-input``, so the page
+    shows prose and results with each cell's code behind a "Show code cell source" toggle
+    (cells tagged ``show-input``, or already tagged hide-/remove-, are left alone). The
+    source notebooks stay untagged; returns the number of cells folded."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    folded = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if not any(t in _SHOW_TAGS for t in tags):
+            tags.append("hide-input")
+            folded += 1
+    nbformat.write(nb, str(path))
+    return folded
+
+
 def execute_notebook(name: str, root: Path, src: Path, profile: str, results: Path) -> float:
     """Execute notebooks/<name>.ipynb into <src>/notebooks/<name>.ipynb; returns seconds."""
     import papermill as pm
@@ -383,6 +412,7 @@ def execute_notebook(name: str, root: Path, src: Path, profile: str, results: Pa
             f"FAILED notebooks/{name}: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
             f" -- partial notebook (if any) at {outp}"
         ) from None
+    fold_code_cells(outp)
     return time.perf_counter() - t0
 
 

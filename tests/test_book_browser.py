@@ -162,6 +162,25 @@ def test_page_renders(page, base_url, driver, html_root):
         links = driver.execute_script(
             "return Array.from(document.querySelectorAll('a[href$=\".ipynb\"]')).map(a => a.getAttribute('href'));")
         assert links, f"{page}: no .ipynb download link"
+        # code is folded behind a toggle that opens
+        folds = main.find_elements(By.CSS_SELECTOR, "details.above-input")
+        assert folds, f"{page}: no folded code cell"
+        shown = [c for c in main.find_elements(By.CSS_SELECTOR, "div.cell_input") if c.is_displayed()]
+        assert not shown, f"{page}: {len(shown)} code cell(s) shown unfolded"
+        summary = folds[0].find_element(By.TAG_NAME, "summary")
+        driver.execute_script("arguments[0].click();", summary)  # a click event, wherever it is
+        code = folds[0].find_element(By.CSS_SELECTOR, "div.cell_input")
+        for _ in range(20):
+            if code.is_displayed():
+                break
+            time.sleep(0.1)
+        assert code.is_displayed(), f"{page}: the code toggle does not open"
+        driver.execute_script("arguments[0].click();", summary)
+        # our CSS is loaded: output tables have room between columns
+        pads = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.cell_output table td')).slice(0, 5)"
+            ".map(td => parseFloat(getComputedStyle(td).paddingLeft));")
+        assert all(p >= 4 for p in pads), f"{page}: output table cells without padding: {pads}"
 
     shots = OUT / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)

@@ -116,3 +116,21 @@ def test_failing_cell_stops_build_with_one_line(tmp_path):
     assert list(verdict["evidence"]) == ["profile=smoke"]
     timings = json.loads((out / "timings.json").read_text())
     assert timings["failed"] == "02_bad" and "01_ok" in timings["notebooks_s"]
+
+
+def test_fold_code_cells_hides_code_but_keeps_explicit_tags(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("profile = 'paper'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("secret = 2", metadata={"tags": ["remove-cell"]}),
+        nbformat.v4.new_code_cell("x", metadata={"tags": ["show-input"]}),
+    ]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    assert book.fold_code_cells(path) == 2
+    tags = [c.metadata.get("tags", []) for c in nbformat.read(str(path), as_version=4).cells]
+    assert tags == [[], ["parameters", "hide-input"], ["hide-input"], ["remove-cell"], ["show-input"]]
+    assert book.fold_code_cells(path) == 0  # idempotent
