@@ -232,8 +232,8 @@ glue("ch7_vs_autograd_more", (f", {_pick(G_max, th_default, 'seconds') / _pick(1
 # multiplies large float32 matrices at {glue:text}`ch7_peak_1t:.0f` GFLOP/s on one
 # thread{glue:text}`ch7_peak_more`. Even if the other members' products ran at that rate,
 # on top of one teacher's step, the ensemble could not be faster than
-# {glue:text}`ch7_floor_1t:.1f`× one teacher on one thread{glue:text}`ch7_floor_more`
-# (`floor_x_one` in the table below). The whole ensemble step runs at an effective
+# {glue:text}`ch7_floor_1t:.1f`× one teacher on one thread{glue:text}`ch7_floor_more`;
+# the table below lists this bound as `floor_x_one`. The whole ensemble step runs at an effective
 # {glue:text}`ch7_achieved_1t:.0f` GFLOP/s on one thread ({glue:text}`ch7_efficiency_1t:.0f` %
 # of that rate): products with a dimension of only $d + 1 = 9$ run well below the
 # large-matrix rate, and elementwise work and fixed per-operation costs take the rest. So on
