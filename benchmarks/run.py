@@ -88,16 +88,10 @@ def main(argv=None) -> int:
            "efficiency", "x_one", "floor_x_one"])
     record["ensemble"] = ens.to_dict("records")
     G_max = int(ens.G.max())
-
-    def _ens(G, th, col, autograd=False):
-        rows = ens[(ens.G == G) & (ens.threads == th) & ((ens.engine == "autograd") == autograd)]
-        return float(rows[col].iloc[0]) if len(rows) else float("nan")
-
     for th in sorted(set(ens.threads)):
-        record["headline"][f"ensemble_{G_max}_x_one_{th}threads"] = _ens(G_max, th, "x_one")
-        record["headline"][f"ensemble_{G_max}_floor_x_one_{th}threads"] = _ens(G_max, th, "floor_x_one")
-        record["headline"][f"ensemble_{G_max}_over_one_autograd_{th}threads"] = (
-            _ens(G_max, th, "seconds") / _ens(1, th, "seconds", autograd=True))
+        for key, col in (("x_one", "x_one"), ("floor_x_one", "floor_x_one"),
+                         ("over_one_autograd", "x_one_autograd")):
+            record["headline"][f"ensemble_{G_max}_{key}_{th}threads"] = bench.ensemble_value(ens, G_max, th, col)
 
     # 4. full training on Concrete per λ (paper Figure 2)
     try:

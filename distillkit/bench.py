@@ -238,7 +238,8 @@ def time_ensemble(G_values=(1, 6, 30), d: int = 8, hidden=100, n: int = 16512, b
     default λ grid is the paper's 6 λ x 5 seeds). Each G is trained ``repeats`` times
     (interleaved over G) for ``epochs`` epochs through :func:`fit_teacher_ensemble`;
     ``seconds`` is the median. ``x_one`` = seconds / seconds of G=1 with the same
-    threads and engine; ``speedup`` = G x (one teacher) / seconds. ``threads`` lists the
+    threads and engine; ``x_one_autograd`` the same against one autograd teacher;
+    ``speedup`` = G x (one teacher) / seconds. ``threads`` lists the
     thread counts to measure (None: torch's default, usually the number of cores).
     With ``baseline_autograd`` one teacher is also timed with the autograd engine
     (the standard PyTorch training loop) at each thread count. With ``roofline`` the
@@ -288,10 +289,20 @@ def time_ensemble(G_values=(1, 6, 30), d: int = 8, hidden=100, n: int = 16512, b
     df["x_one"] = df.seconds / df.threads.map(one)
     df["x_one_1thread"] = df.seconds / one_1  # against one teacher on one thread
     df["speedup"] = df.G * df.threads.map(one) / df.seconds
+    lone_autograd = df[(df.G == 1) & (df.engine == "autograd")].set_index("threads")["seconds"]
+    df["x_one_autograd"] = df.seconds / df.threads.map(lone_autograd)  # NaN without that baseline
     if roofline:
         df = add_roofline(df, {int(th): peak_matmul_gflops(int(th), device=device)
                                for th in sorted(set(df.threads))})
     return df
+
+
+def ensemble_value(ens: pd.DataFrame, G: int, threads: int, column: str, autograd: bool = False) -> float:
+    """One number from :func:`time_ensemble`'s table: ``column`` of the row with G members
+    on ``threads`` threads, of the autograd baseline or (default) the timed engine; NaN if
+    that row was not measured."""
+    rows = ens[(ens.G == G) & (ens.threads == threads) & ((ens.engine == "autograd") == autograd)]
+    return float(rows[column].iloc[0]) if len(rows) else math.nan
 
 
 def peak_matmul_gflops(threads: int | None = None, n: int = 1024, repeats: int = 5,
@@ -442,4 +453,4 @@ def overhead_figure(grid: pd.DataFrame, paper_overhead: float | None = 10.0, col
 
 __all__ = ["overhead_figure", "LABELS", "METHOD_SPECS", "STEP_METHODS", "PAPER_SETTING", "machine_info", "torch_threads",
            "time_methods", "time_steps", "step_table", "time_ensemble", "time_training",
-           "peak_matmul_gflops", "fast_step_flops", "add_roofline"]
+           "ensemble_value", "peak_matmul_gflops", "fast_step_flops", "add_roofline"]

@@ -55,6 +55,7 @@ threads = 1            # torch threads for step and training timings
 
 # %%
 import math
+from functools import partial
 
 import pandas as pd
 from IPython.display import display
@@ -187,33 +188,27 @@ display(ens[["G", "threads", "engine", "seconds", "us_per_step", "x_one", "x_one
         .style.format(precision=2).hide(axis="index"))
 fast = ens[ens.engine != "autograd"]
 G_max = int(fast.G.max())
-
-
-def _pick(G, th, col, engine_autograd=False):
-    rows = ens[(ens.G == G) & (ens.threads == th) & ((ens.engine == "autograd") == engine_autograd)]
-    return float(rows[col].iloc[0]) if len(rows) else math.nan
-
-
+value = partial(bench.ensemble_value, ens)  # value(G, threads, column)
 th_default = int(ens.threads.max())
 glue("ch7_G", G_max, display=False)
-glue("ch7_ens_x_one_1t", _pick(G_max, 1, "x_one"), display=False)
-glue("ch7_ens_speedup_1t", _pick(G_max, 1, "speedup"), display=False)
+glue("ch7_ens_x_one_1t", value(G_max, 1, "x_one"), display=False)
+glue("ch7_ens_speedup_1t", value(G_max, 1, "speedup"), display=False)
 glue("ch7_ens_threads", th_default, display=False)
-glue("ch7_ens_x_one_default", _pick(G_max, th_default, "x_one_1thread"), display=False)
-glue("ch7_ens_vs_autograd_one", _pick(G_max, 1, "seconds") / _pick(1, 1, "seconds", True), display=False)
-glue("ch7_floor_1t", _pick(G_max, 1, "floor_x_one"), display=False)
-glue("ch7_peak_1t", _pick(G_max, 1, "peak_gflops"), display=False)
-glue("ch7_achieved_1t", _pick(G_max, 1, "achieved_gflops"), display=False)
-glue("ch7_efficiency_1t", 100 * _pick(G_max, 1, "efficiency"), display=False)
-glue("ch7_flops_member", _pick(G_max, 1, "flops_member_step") / 1e6, display=False)
+glue("ch7_ens_x_one_default", value(G_max, th_default, "x_one_1thread"), display=False)
+glue("ch7_ens_vs_autograd_one", value(G_max, 1, "x_one_autograd"), display=False)
+glue("ch7_floor_1t", value(G_max, 1, "floor_x_one"), display=False)
+glue("ch7_peak_1t", value(G_max, 1, "peak_gflops"), display=False)
+glue("ch7_achieved_1t", value(G_max, 1, "achieved_gflops"), display=False)
+glue("ch7_efficiency_1t", 100 * value(G_max, 1, "efficiency"), display=False)
+glue("ch7_flops_member", value(G_max, 1, "flops_member_step") / 1e6, display=False)
 # the same numbers on all threads, as a clause (empty when only one thread was timed)
 more = th_default > 1
-glue("ch7_peak_more", f" ({_pick(G_max, th_default, 'peak_gflops'):.0f} on {th_default} threads)" if more else "",
+glue("ch7_peak_more", f" ({value(G_max, th_default, 'peak_gflops'):.0f} on {th_default} threads)" if more else "",
      display=False)
-glue("ch7_floor_more", (f", or {_pick(G_max, th_default, 'floor_x_one'):.1f}× on {th_default} threads "
-                        f"(we measure {_pick(G_max, th_default, 'x_one'):.1f}× there)") if more else "",
+glue("ch7_floor_more", (f", or {value(G_max, th_default, 'floor_x_one'):.1f}× on {th_default} threads "
+                        f"(we measure {value(G_max, th_default, 'x_one'):.1f}× there)") if more else "",
      display=False)
-glue("ch7_vs_autograd_more", (f", {_pick(G_max, th_default, 'seconds') / _pick(1, th_default, 'seconds', True):.1f}× "
+glue("ch7_vs_autograd_more", (f", {value(G_max, th_default, 'x_one_autograd'):.1f}× "
                               f"on {th_default} threads") if more else "", display=False)
 
 # %% [markdown]

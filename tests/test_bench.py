@@ -58,3 +58,17 @@ def test_time_ensemble_small_run_has_roofline():
     assert ens.loc[ens.G == 1, "x_one"].item() == pytest.approx(1.0)
     assert ens.loc[ens.G == 3, "floor_x_one"].item() > 1.0
     assert (ens.efficiency > 0).all()
+
+
+def test_ensemble_value_picks_one_row_or_nan():
+    ens = _ens_frame()
+    assert bench.ensemble_value(ens, 30, 2, "us_per_step") == 200.0
+    assert bench.ensemble_value(ens, 1, 1, "us_per_step", autograd=True) == 300.0
+    assert math.isnan(bench.ensemble_value(ens, 6, 1, "us_per_step"))
+
+
+def test_time_ensemble_ratio_to_autograd_teacher():
+    ens = bench.time_ensemble(G_values=(1,), n=256, epochs=1, repeats=1, threads=(1,), roofline=False)
+    fast = bench.ensemble_value(ens, 1, 1, "seconds")
+    lone = bench.ensemble_value(ens, 1, 1, "seconds", autograd=True)
+    assert bench.ensemble_value(ens, 1, 1, "x_one_autograd") == pytest.approx(fast / lone)
