@@ -35,6 +35,7 @@ from sklearn.model_selection import train_test_split
 
 __all__ = [
     "DATASETS",
+    "NOISE_SCALES",
     "ChecksumError",
     "DataError",
     "DataUnavailableError",
@@ -178,6 +179,9 @@ _INFO: dict[str, _Info] = {
 
 DATASETS: tuple[str, ...] = ("california", "concrete", "abalone", "wine_red", "diabetes")
 
+#: label-noise scales: sd(y) (paper, Table 9) or rms(y) (SRBench; Feynman data sets)
+NOISE_SCALES: tuple[str, ...] = ("sd", "rms")
+
 
 # --------------------------------------------------------------------------
 # Dataset container
@@ -198,6 +202,10 @@ class Dataset:
         One-line human description.
     source : str
         Where the data comes from (citation or URL).
+    noise_scale : {"sd", "rms"}
+        What ``split_dataset(label_noise=a)`` scales its noise by: ``a * sd(y)`` (the
+        paper's Table 9; the default) or ``a * rms(y)`` (SRBench's ground-truth track; the
+        ``feynman_<id>`` data sets).
     """
 
     name: str
@@ -205,8 +213,13 @@ class Dataset:
     y: pd.Series
     description: str = ""
     source: str = ""
+    noise_scale: str = "sd"
 
     def __post_init__(self):
+        if self.noise_scale not in NOISE_SCALES:
+            raise DataError(
+                f"Dataset.noise_scale must be one of {NOISE_SCALES}, got {self.noise_scale!r}."
+            )
         if not isinstance(self.X, pd.DataFrame):
             raise DataError(f"Dataset.X must be a pandas DataFrame, got {type(self.X).__name__}.")
         if not isinstance(self.y, pd.Series):
@@ -515,11 +528,17 @@ def _load_cached(name: str, folder: str | None) -> Dataset:
 
 
 def _check_name(name: str) -> None:
-    if name not in DATASETS:
-        raise DataError(f"Unknown dataset {name!r}; valid names are: {', '.join(DATASETS)}.")
+    from . import feynman
+
+    if name not in DATASETS and not feynman.is_feynman(name):
+        raise DataError(
+            f"Unknown dataset {name!r}; valid names are: {', '.join(DATASETS)}, or "
+            f"feynman_<id> (e.g. feynman_I_25_13; `distillkit data list` shows all)."
+        )
 
 
-def load_dataset(name: str) -> Dataset:
+def load_dataset(name: str, *, n_samples: int | None = None,
+                 random_state: int | None = None) -> Dataset:
     """Load one of the built-in datasets by name.
 
     Results are cached per name (and ``DISTILLKIT_DATA`` value); each call
@@ -529,7 +548,11 @@ def load_dataset(name: str) -> Dataset:
     Parameters
     ----------
     name : str
-        One of :data:`DATASETS`.
+        One of :data:`DATASETS`, or a generated ground-truth data set ``feynman_<id>``
+        (see :mod:`distillkit.feynman`).
+    n_samples, random_state : int, optional
+        Only for the generated data sets: rows drawn (default 2000) and the seed of the
+        inputs (default 0).
 
     Raises
     ------
@@ -541,6 +564,19 @@ def load_dataset(name: str) -> Dataset:
     if not isinstance(name, str):
         raise DataError(f"Dataset name must be a string, got {type(name).__name__}.")
     _check_name(name)
+    from . import feynman
+
+    if feynman.is_feynman(name):
+        try:
+            return feynman.make_feynman(
+                name,
+                feynman.DEFAULT_N_SAMPLES if n_samples is None else n_samples,
+                0 if random_state is None else random_state,
+            )
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+    if n_samples is not None or random_state is not None:
+        raise DataError(f"n_samples and random_state apply to generated data sets, not {name!r}.")
     folder = data_dir()
     ds = _load_cached(name, None if folder is None else str(folder))
     return replace(ds, X=ds.X.copy(), y=ds.y.copy())
@@ -556,8 +592,11 @@ def list_datasets() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``name``, ``samples``, ``features``, ``file`` (raw file name,
-        None for bundled data), ``url`` and ``source``.
+        None for bundled data), ``url`` and ``source``; the five benchmarks first,
+        then the generated ``feynman_<id>`` data sets (at their default size).
     """
+    from . import feynman
+
     rows = []
     for name in DATASETS:
         info = _INFO[name]
@@ -571,6 +610,10 @@ def list_datasets() -> pd.DataFrame:
                 "source": info.source,
             }
         )
+    for eq in feynman.equations():
+        rows.append({"name": eq.name, "samples": feynman.DEFAULT_N_SAMPLES,
+                     "features": eq.n_inputs, "file": None, "url": None,
+                     "source": "generated: Feynman SR database (Udrescu & Tegmark 2020)"})
     return pd.DataFrame(rows, columns=["name", "samples", "features", "file", "url", "source"])
 
 
@@ -719,7 +762,9 @@ class Split:
     dataset: str
     seed: int
     label_noise: float
-    scale_target: bool
+    scale_target: bool | float
+    #: what label_noise was multiplied by: "sd" (sd of y_train) or "rms" (rms of y_train)
+    noise_scale: str = "sd"
 
     def __repr__(self) -> str:
         n_val = 0 if self.X_val is None else len(self.X_val)
@@ -760,11 +805,14 @@ def split_dataset(
         Fraction of rows held out for testing, in (0, 1).
     validation_size : float
         Fraction of the *training* part carved out for validation, in [0, 1).
-    scale_target : bool
-        Standardise ``y`` with the training labels' mean/std; otherwise the
-        target is left in raw units (``y_mean=0``, ``y_scale=1``).
+    scale_target : bool or float
+        True: standardise ``y`` with the training labels' mean/std; False: leave
+        the target in raw units (``y_mean=0``, ``y_scale=1``); a number k > 0:
+        centre ``y`` and scale it to standard deviation k (True is k = 1).
     label_noise : float
-        Gaussian noise with sd ``label_noise * std(y_train)`` added to the
+        Gaussian noise with sd ``label_noise * std(y_train)`` (or
+        ``label_noise * rms(y_train)`` when ``ds.noise_scale == "rms"``, as for the
+        ``feynman_<id>`` data sets; recorded as ``Split.noise_scale``) added to the
         training and validation labels (paper, appendix D.2); test labels stay
         clean.
 
@@ -787,6 +835,13 @@ def split_dataset(
     ):
         raise ValueError(f"label_noise must be a finite number >= 0, got {label_noise!r}.")
     label_noise = float(label_noise)
+    if isinstance(scale_target, (bool, np.bool_)):
+        target_sd = 1.0 if scale_target else None
+    elif (isinstance(scale_target, numbers.Real) and math.isfinite(scale_target)
+          and scale_target > 0):
+        target_sd = float(scale_target)
+    else:
+        raise ValueError(f"scale_target must be True, False or a number > 0, got {scale_target!r}.")
 
     X = ds.X.to_numpy(dtype=np.float64)
     y = ds.y.to_numpy(dtype=np.float64)
@@ -807,7 +862,8 @@ def split_dataset(
 
     if label_noise > 0:
         rng = np.random.default_rng([seed, 2507])
-        sd = label_noise * float(np.std(y_tr))
+        spread = np.sqrt(np.mean(y_tr**2)) if ds.noise_scale == "rms" else np.std(y_tr)
+        sd = label_noise * float(spread)
         y_tr = y_tr + rng.normal(0.0, sd, size=y_tr.shape)
         if y_va is not None:
             y_va = y_va + rng.normal(0.0, sd, size=y_va.shape)
@@ -815,9 +871,9 @@ def split_dataset(
     x_mean = X_tr.mean(axis=0)
     x_scale = X_tr.std(axis=0)
     x_scale[x_scale == 0] = 1.0  # constant columns: avoid division by zero
-    if scale_target:
+    if target_sd is not None:
         y_mean = float(y_tr.mean())
-        y_scale = float(y_tr.std()) or 1.0
+        y_scale = (float(y_tr.std()) or 1.0) / target_sd
     else:
         y_mean, y_scale = 0.0, 1.0
 
@@ -842,5 +898,6 @@ def split_dataset(
         dataset=ds.name,
         seed=seed,
         label_noise=label_noise,
-        scale_target=bool(scale_target),
+        noise_scale=ds.noise_scale,
+        scale_target=bool(scale_target) if target_sd in (None, 1.0) else target_sd,
     )
