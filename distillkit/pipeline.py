@@ -177,7 +177,7 @@ def evaluate(dataset, lam: float, seed: int, noise: float, config: dict, teacher
         record.update(xgb_r2=_r2(split.y_test, xgb.predict(split.X_test)),
                       linear_r2=_r2(split.y_test, lin.predict(split.X_test)))
     record.update(n_train=len(split.y_train), n_test=len(split.y_test),
-                  n_features=len(split.feature_names), scale_target=bool(config["scale_target"]),
+                  n_features=len(split.feature_names), scale_target=split.scale_target,
                   penalty=config["penalty"], config=json.dumps(config, sort_keys=True),
                   versions=json.dumps(versions(), sort_keys=True))
     return record

@@ -12,8 +12,12 @@ improvement survives:
   ``control``  λ = 0 only, the symbolic student repeated with six independent random
                states on the *same* teacher (``sr_draws=6``): draw 0 is the very cache
                cell of the main grid's λ = 0, so only draws 1-5 are new;
-  ``raw``      the λ grid again with the raw target (``scale_target=False``), "literal"
-               reading only: it exists for the teacher's R².
+  ``raw``      the λ grid again with another target scale, "literal" reading only: it
+               exists for the teacher's R². By default the target is centred and scaled
+               to standard deviation :data:`ALT_TARGET_SD` (``scale_target=2.0``), not
+               left raw: with the paper's budget a network does not reach a raw target
+               in the hundreds, so a raw-y arm measured under-training, not the penalty
+               (see ``book/methods.md``). ``alt_target=False`` gives the raw target.
 
 * statistics on the records: :func:`bootstrap_ci`, :func:`summarize_by_lambda`,
   :func:`paper_style_improvement` / :func:`selection_bias`, :func:`honest_lambda`,
@@ -35,6 +39,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from . import competence
 from .pipeline import PAPER_LAMS, profile_settings
 
 #: validation share carved from the training part (the test split is untouched)
@@ -48,6 +53,10 @@ GRID_OVERRIDES = {"validation_size": VALIDATION_SIZE, "baselines": False}
 MIN_WILCOXON_N = 6
 #: a teacher "degrades" at λ if its mean paired test-R² drop exceeds this and the CI excludes 0
 TEACHER_TOLERANCE = 0.02
+#: target standard deviation of the second target-scaling arm (the standardized one is 1):
+#: the largest scale at which the paper's budget (100 epochs, Adam 1e-3) still fits every
+#: data set within 0.05 R² at λ = 0 (book/methods.md, "The second target scale")
+ALT_TARGET_SD = 2.0
 #: fewer seeds than this and a verdict is "inconclusive"
 MIN_SEEDS_FOR_VERDICT = 3
 #: the paper's headline (Abstract, Section 4.2)
@@ -74,13 +83,15 @@ def resolve_seeds(profile: str, seeds=None) -> list[int]:
 def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=None,
                      sr_readings=("literal", "converged"), n_jobs: int = 2, cache_dir=None,
                      backend: str | None = None, progress: bool = False, raw_y: bool = True,
-                     **overrides) -> dict[str, pd.DataFrame]:
+                     alt_target=ALT_TARGET_SD, **overrides) -> dict[str, pd.DataFrame]:
     """Run (or read from the cache) the chapter's three grids; returns ``{"main", "control", "raw"}``.
 
     ``datasets`` None means every bundled data set, ``lams`` None the profile's λ grid,
     ``seeds`` as in :func:`resolve_seeds`. Extra ``overrides`` go to every grid.
     Nothing is computed twice: the control's draw 0 and its teachers are the main
     grid's λ = 0 cells, and every finished cell is cached on disk by ``run_grid``.
+    ``raw_y`` False skips the second target-scaling arm; ``alt_target`` is its
+    ``scale_target`` (a target standard deviation, or False for the raw target).
     """
     from .data import DATASETS
     from .sweep import run_grid
@@ -98,7 +109,7 @@ def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=Non
     out["control"] = run_grid(datasets, lams=[0.0], sr_readings=sr_readings, sr_draws=N_DRAWS,
                               **common)
     if raw_y:
-        raw = dict(common, scale_target=False)
+        raw = dict(common, scale_target=alt_target)
         out["raw"] = run_grid(datasets, lams=lams, sr_readings=["literal"], **raw)
     else:
         out["raw"] = out["main"].iloc[:0].copy()
@@ -309,6 +320,11 @@ def honest_tests(honest: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # the teacher across λ, and blow-ups
 # --------------------------------------------------------------------------------------
+def _scale_value(scale):
+    """A ``scale_target`` value as recorded: a bool stays a bool, a number a float."""
+    return bool(scale) if isinstance(scale, (bool, np.bool_)) else float(scale)
+
+
 def teacher_degradation(df: pd.DataFrame, tol: float = TEACHER_TOLERANCE) -> pd.DataFrame:
     """Per (target scaling, data set, λ > 0): paired teacher test-R² change vs λ = 0 over seeds.
 
@@ -325,7 +341,7 @@ def teacher_degradation(df: pd.DataFrame, tol: float = TEACHER_TOLERANCE) -> pd.
             seeds = h.index.intersection(base.index)
             d = (h.loc[seeds] - base.loc[seeds]).to_numpy()
             s = _describe(d)
-            rows.append({"scale_target": bool(scale), "dataset": ds, "lam": float(lam),
+            rows.append({"scale_target": _scale_value(scale), "dataset": ds, "lam": float(lam),
                          "teacher_r2_base": float(base.loc[seeds].mean()),
                          "teacher_r2": float(h.loc[seeds].mean()), "n": s["n"],
                          "mean_diff": s["mean"], "ci_lo": s["ci_lo"], "ci_hi": s["ci_hi"],
@@ -385,11 +401,26 @@ def _combine(verdicts: list[str]) -> str:
     return "partly reproduced"
 
 
+def student_competence(main: pd.DataFrame, tol: float = competence.TOLERANCE) -> pd.DataFrame:
+    """Per (reading, data set): is the λ = 0 student, the improvement's reference, competent?
+
+    Seed mean of the λ = 0 student test R² against the paper's λ = 0 student (Table 2)
+    minus ``tol`` (:func:`distillkit.competence.reference_competence`, kind ``student``).
+    """
+    base = _clean(main)
+    base = base[np.isclose(base["lam"].astype(float), 0.0)]
+    return competence.reference_competence(base, "student", "student_r2", tol)
+
+
 def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
-                        paper_pct: float = PAPER_IMPROVEMENT_PCT, alpha: float = ALPHA) -> dict:
+                        paper_pct: float = PAPER_IMPROVEMENT_PCT, alpha: float = ALPHA,
+                        tol: float = competence.TOLERANCE) -> dict:
     """Decide "the 120 % average improvement survives seeds and honest λ selection".
 
-    Per SR reading, with the honest λ (chosen on validation R²) against λ = 0:
+    Only (reading, data set) cells whose λ = 0 student is competent count
+    (:func:`student_competence`); the others are left out of every number below and
+    counted in the evidence. Per SR reading, with the honest λ (chosen on validation R²)
+    against λ = 0:
 
     * S: the pooled Wilcoxon test of test R² is significant (p < ``alpha``) with a
       positive effect (rank-biserial > 0);
@@ -398,14 +429,25 @@ def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
     * M: the upper end of its 95 % bootstrap interval reaches the paper's 120 %.
 
     reproduced if S, C and M; not reproduced if neither S nor C; partly reproduced
-    otherwise. The readings are combined: the same verdict in all, else partly
-    reproduced. Fewer than ``MIN_SEEDS_FOR_VERDICT`` seeds: inconclusive.
+    otherwise; a reading with no competent data set is inconclusive. The readings are
+    combined: the same verdict in all, else partly reproduced. Fewer than
+    ``MIN_SEEDS_FOR_VERDICT`` seeds: inconclusive.
     """
-    head = headline(main, control)
-    tests = honest_tests(honest_lambda(main))
+    comp = student_competence(main, tol)
+    keep = comp[comp.competent][["sr_reading", "dataset"]]
+    main_all = main
+    main = main.merge(keep, on=["sr_reading", "dataset"])
+    control = control.merge(keep, on=["sr_reading", "dataset"])
+    head = headline(main, control) if len(main) else pd.DataFrame(columns=["sr_reading"])
+    tests = honest_tests(honest_lambda(main)) if len(main) else pd.DataFrame(columns=["sr_reading"])
     per_reading, parts = {}, []
-    for reading in sorted(main["sr_reading"].unique()):
-        h = head[head.sr_reading == reading].set_index("procedure")
+    for reading in sorted(main_all["sr_reading"].unique()):
+        h = head[head.sr_reading == reading]
+        if h.empty:
+            per_reading[reading] = {"verdict": "inconclusive"}
+            parts.append(f"{reading}: no data set with a competent λ = 0 student")
+            continue
+        h = h.set_index("procedure")
         honest = h.loc["λ chosen on validation (honest)"]
         ctl = h.loc["best of 6 SR draws at λ = 0 (control)"]
         pooled = tests[(tests.sr_reading == reading) & (tests.dataset == "all (pooled)")].iloc[0]
@@ -422,49 +464,89 @@ def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
         parts.append(f"{reading}: honest λ {honest.pct_mean:+.1f} % (ΔR² {honest.delta_mean:+.3f}), "
                      f"control {ctl.pct_mean:+.1f} %, Wilcoxon p = {pooled.p_value:.3g} "
                      f"(n = {int(pooled.n)})")
-    n_seeds = int(main["seed"].nunique())
-    verdict = _combine([r["verdict"] for r in per_reading.values()])
+    n_seeds = int(main_all["seed"].nunique())
+    decided = [r["verdict"] for r in per_reading.values() if r["verdict"] != "inconclusive"]
+    verdict = _combine(decided) if decided else "inconclusive"
     if n_seeds < MIN_SEEDS_FOR_VERDICT:
         verdict = "inconclusive"
-    evidence = (f"{n_seeds} seeds x {main['dataset'].nunique()} data sets; " + "; ".join(parts)
-                + f". Paper: +{paper_pct:.0f} % from the best of six λ by test R², one run.")
+    note = competence.left_out_note(int((~comp.competent).sum()), len(comp),
+                                    "(reading, data set) cells", "student", tol)
+    evidence = (f"{n_seeds} seeds x {main_all['dataset'].nunique()} data sets; " + "; ".join(parts)
+                + f"; {note}. Paper: +{paper_pct:.0f} % from the best of six λ by test R², one run.")
     return {"verdict": verdict, "evidence": evidence, "per_reading": per_reading,
-            "n_seeds": n_seeds}
+            "n_seeds": n_seeds, "competence": comp}
 
 
-def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = TEACHER_TOLERANCE) -> dict:
+def target_label(scale) -> str:
+    """How a ``scale_target`` value reads: True standardized, False raw, k centred with sd k."""
+    if isinstance(scale, (bool, np.bool_)):
+        return "standardized y" if scale else "raw y"
+    k = float(scale)
+    return "standardized y" if k == 1.0 else f"centred y, sd {k:g}"
+
+
+def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = TEACHER_TOLERANCE,
+                    competence_tol: float = competence.TOLERANCE) -> dict:
     """Decide "the teacher does not degrade with λ" under both target scalings.
 
-    A scaling *holds* if no (data set, λ > 0) cell is ``degraded`` in
-    :func:`teacher_degradation` (mean paired drop > ``tol`` R² with the 95 % interval
-    below 0). reproduced if both hold, partly reproduced if one, not reproduced if none;
-    a missing scaling counts as not holding it. Fewer than ``MIN_SEEDS_FOR_VERDICT``
-    seeds: inconclusive.
+    First the competence rule: a (target scaling, data set, seed) cell counts only if its
+    λ = 0 teacher is at most ``competence_tol`` R² below the standardized teacher at
+    λ = 0 on the same data set and seed (:func:`distillkit.competence.teacher_competence`);
+    the others are left out and counted. A scaling *holds* if none of its competent
+    (data set, λ > 0) cells is ``degraded`` in :func:`teacher_degradation` (mean paired
+    drop > ``tol`` R² with the 95 % interval below 0), and is *undecided* if it has no
+    competent cell or was not run. reproduced if both scalings are decided and hold;
+    partly reproduced if one holds and the other fails or is undecided; not reproduced
+    if none holds; inconclusive if neither is decided or with fewer than
+    ``MIN_SEEDS_FOR_VERDICT`` seeds.
     """
-    deg = teacher_degradation(pd.concat([main, raw], ignore_index=True))
+    both = _clean(pd.concat([main, raw], ignore_index=True))
+    comp = competence.teacher_competence(both, competence_tol)
+    ok = comp[comp.competent][["scale_target", "dataset", "seed"]]
+    deg = teacher_degradation(both.merge(ok, on=["scale_target", "dataset", "seed"]))
+    arms = [True] + [s for s in dict.fromkeys(_clean(raw)["scale_target"]) if target_label(s)
+                     != "standardized y"] if len(raw) else [True]
+    if len(arms) == 1:
+        arms.append(False)
     parts, holds = [], {}
-    for scale, name in ((True, "standardized y"), (False, "raw y")):
-        d = deg[deg.scale_target == scale]
-        if d.empty:
-            holds[name] = False
+    for scale in arms:
+        name = target_label(scale)
+        c = comp[comp.scale_target.map(target_label) == name]
+        d = deg[deg.scale_target.map(target_label) == name] if len(deg) else deg
+        out = f"{int((~c.competent).sum())} of {len(c)} (data set, seed) cells left out"
+        if c.empty:
+            holds[name] = None
             parts.append(f"{name}: not run")
+            continue
+        if d.empty:
+            holds[name] = None
+            parts.append(f"{name}: undecided, {out} (no λ = 0 teacher within "
+                         f"{competence_tol:g} R² of the standardized one)")
             continue
         bad = d[d.degraded]
         holds[name] = bad.empty
         worst = d.loc[d.mean_diff.idxmin()]
-        base = d.drop_duplicates("dataset").teacher_r2_base.mean()
-        parts.append(f"{name} (mean teacher R² {base:.3f} at λ = 0): {len(bad)} of {len(d)} "
-                     f"(data set, λ) cells degrade; worst mean change {worst.mean_diff:+.3f} "
-                     f"({worst.dataset}, λ = {worst.lam:g})")
-    n_hold = sum(holds.values())
-    verdict = {2: "reproduced", 1: "partly reproduced", 0: "not reproduced"}[n_hold]
+        base = c[c.competent].teacher_r2.mean()
+        parts.append(f"{name} (mean competent teacher R² {base:.3f} at λ = 0; {out}): {len(bad)} "
+                     f"of {len(d)} (data set, λ) cells degrade; worst mean change "
+                     f"{worst.mean_diff:+.3f} ({worst.dataset}, λ = {worst.lam:g})")
+    decided = [h for h in holds.values() if h is not None]
+    if not decided:
+        verdict = "inconclusive"
+    elif all(decided) and len(decided) == len(holds):
+        verdict = "reproduced"
+    elif any(decided):
+        verdict = "partly reproduced"
+    else:
+        verdict = "not reproduced"
     n_seeds = int(main["seed"].nunique())
     if n_seeds < MIN_SEEDS_FOR_VERDICT:
         verdict = "inconclusive"
-    evidence = (f"Teacher test R² vs λ = 0, paired over {n_seeds} seeds, tolerance {tol} R²: "
-                + "; ".join(parts) + ".")
+    evidence = (f"Teacher test R² vs λ = 0, paired over {n_seeds} seeds, tolerance {tol} R², "
+                f"competent λ = 0 teachers only (within {competence_tol:g} R² of the standardized "
+                "teacher, same data set and seed): " + "; ".join(parts) + ".")
     return {"verdict": verdict, "evidence": evidence, "holds": holds, "table": deg,
-            "n_seeds": n_seeds}
+            "competence": comp, "n_seeds": n_seeds}
 
 
 # --------------------------------------------------------------------------------------
@@ -518,7 +600,8 @@ def _band_panels(s: pd.DataFrame, group: str, style, ylabel: str, title: str, na
 def plot_lambda_curves(summary: pd.DataFrame, metric: str = "student_r2", names=None):
     """Mean ± 95 % CI (bands) and median (open markers) of ``metric`` vs λ, per data set,
     one line per SR reading (standardized y)."""
-    s = summary[(summary.metric == metric) & (summary.scale_target.astype(bool))]
+    s = summary[(summary.metric == metric)
+                & (summary.scale_target.map(target_label) == "standardized y")]
 
     def style(reading):
         color, marker = _READING_STYLE.get(reading, ("gray", "^"))
@@ -529,11 +612,12 @@ def plot_lambda_curves(summary: pd.DataFrame, metric: str = "student_r2", names=
 
 
 def plot_teacher_curves(summary: pd.DataFrame, names=None):
-    """Teacher test R² (mean ± 95 % CI over seeds) vs λ, standardized vs raw target."""
+    """Teacher test R² (mean ± 95 % CI over seeds) vs λ, one line per target scaling."""
     s = summary[summary.metric == "teacher_r2"].drop_duplicates(["scale_target", "dataset", "lam"])
 
     def style(scale):
-        return ("tab:green", "o", "standardized y") if scale else ("tab:red", "o", "raw y")
+        label = target_label(scale)
+        return ("tab:green", "o", label) if label == "standardized y" else ("tab:red", "o", label)
     return _band_panels(s, "scale_target", style, "teacher test R² (–)",
                         "Teacher vs λ: mean with 95 % bootstrap interval over seeds", names)
 
@@ -595,4 +679,5 @@ __all__ = ["robustness_sweep", "resolve_seeds", "bootstrap_ci", "summarize_by_la
            "teacher_degradation", "blowups", "headline", "verdict_improvement",
            "verdict_teacher", "plot_lambda_curves", "plot_teacher_curves",
            "plot_selection_bias", "plot_honest", "VALIDATION_SIZE", "N_DRAWS",
-           "GRID_OVERRIDES", "TEACHER_TOLERANCE", "MIN_WILCOXON_N"]
+           "GRID_OVERRIDES", "TEACHER_TOLERANCE", "MIN_WILCOXON_N", "ALT_TARGET_SD",
+           "student_competence", "target_label"]

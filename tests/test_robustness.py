@@ -172,3 +172,66 @@ def test_figures_build():
                 rb.plot_honest(rb.honest_lambda(df))):
         assert fig.axes
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------
+# the competence rule (distillkit.competence) in the chapter's verdicts
+# --------------------------------------------------------------------------------------
+def test_incompetent_alternative_teacher_does_not_decide_the_teacher_verdict():
+    flat = _records()
+    # the second arm's λ = 0 teacher never learned (R² 0.8 -> -0.5) and "degrades" with λ
+    broken = _records(teacher_drop=0.5).assign(scale_target=2.0)
+    broken["teacher_r2"] -= 1.3
+    v = rb.verdict_teacher(flat, broken)
+    assert v["holds"] == {"standardized y": True, "centred y, sd 2": None}, v["holds"]
+    assert v["verdict"] == "partly reproduced"  # decided by the standardized arm alone
+    assert "24 of 24 (data set, seed) cells left out" in v["evidence"]
+    assert (~v["competence"].query("scale_target == 2.0").competent).all()
+    # the same degrading arm with a competent λ = 0 teacher does decide it
+    learned = _records(teacher_drop=0.5).assign(scale_target=2.0)
+    w = rb.verdict_teacher(flat, learned)
+    assert w["holds"]["centred y, sd 2"] is False and w["verdict"] == "partly reproduced"
+    assert "0 of 24" in w["evidence"]
+
+
+def test_only_competent_seeds_enter_the_teacher_degradation():
+    flat = _records()
+    alt = _records(teacher_drop=0.5).assign(scale_target=2.0)
+    bad = alt.seed < 5  # five of eight seeds failed at λ = 0
+    alt.loc[bad, "teacher_r2"] -= 1.0
+    v = rb.verdict_teacher(flat, alt)
+    t = v["table"]
+    assert (t[t.scale_target == 2.0].n == 3).all()  # the three competent seeds only
+    assert "15 of 24" in v["evidence"]
+
+
+def test_incompetent_lambda0_student_is_left_out_of_the_improvement():
+    control = pd.concat([_records(effect=0.0, noise=0.02).query("lam == 0").assign(sr_draw=d)
+                         for d in range(6)], ignore_index=True)
+    # "concrete" is a paper data set: its λ = 0 student (0.3 - 0.35 = -0.05) is far below
+    # the paper's 0.10 - 0.05 and its "improvement" would dominate; it must not count
+    main = _records(effect=0.0, noise=0.02, datasets=("a", "b", "concrete"))
+    cc = main.dataset == "concrete"
+    main.loc[cc & (main.lam == 0), "student_r2"] -= 0.35
+    ctl = control.assign(dataset=control.dataset.replace({"c": "concrete"}))
+    ctl.loc[(ctl.dataset == "concrete"), "student_r2"] -= 0.35
+    v = rb.verdict_improvement(main, ctl)
+    comp = v["competence"].set_index("dataset").competent
+    assert not comp["concrete"] and comp["a"] and comp["b"]
+    # the verdict is the one the competent data sets give alone ...
+    alone = rb.verdict_improvement(main[~cc], ctl[ctl.dataset != "concrete"])
+    assert v["verdict"] == alone["verdict"]
+    assert v["per_reading"]["literal"]["honest_pct"] == alone["per_reading"]["literal"]["honest_pct"]
+    # ... while counting the broken baseline would have made it look significant
+    naive = rb.verdict_improvement(main.assign(dataset=main.dataset.replace({"concrete": "c"})),
+                                   ctl.assign(dataset=ctl.dataset.replace({"concrete": "c"})))
+    assert naive["per_reading"]["literal"]["honest_pct"] > 10 * abs(v["per_reading"]["literal"]["honest_pct"])
+    assert "1 of 3 (reading, data set) cells left out" in v["evidence"]
+    # all references incompetent: nothing decides
+    allbad = main.assign(dataset="concrete", student_r2=-1.0)
+    assert rb.verdict_improvement(allbad, ctl)["verdict"] == "inconclusive"
+
+
+def test_target_label():
+    assert rb.target_label(True) == "standardized y" and rb.target_label(1.0) == "standardized y"
+    assert rb.target_label(False) == "raw y" and rb.target_label(2.0) == "centred y, sd 2"
