@@ -7,7 +7,12 @@ generating equation of a ``feynman_<id>`` data set (or any sympy expression):
   ``digits`` = 3 significant digits, and those with ``|c| < zero_below`` = 1e-4 set to 0,
   as SRBench drops tiny constants), turned into exact rationals, and then, after
   ``sympy.simplify``, either ``true - student`` is a constant or ``student / true`` is a
-  non-zero constant. Inputs are positive symbols (every Feynman interval lies in
+  non-zero constant. When that fails, the test is repeated SRBench's way, simplifying with
+  the student's float constants and rounding the difference's and the ratio's constants
+  afterwards (constants that cancel only before rounding, e.g. in a formula brought back
+  from standardized units). ``Abs(a)`` (gplearn's protected sqrt and log) is replaced by
+  ``a`` or ``-a`` where ``a`` keeps one sign on 256 inputs drawn from the equation's
+  intervals. Inputs are positive symbols (every Feynman interval lies in
   [0, ∞)), so ``sqrt(x**2)`` simplifies to ``x`` and gplearn's ``Abs`` of a positive
   quantity disappears. ``None`` means *undecided*: the simplification ran past
   ``timeout`` seconds (it can hang on a bloated formula) or failed;
@@ -171,13 +176,32 @@ def _is_constant(e) -> bool:
     return not e.free_symbols and not e.has(*_BAD)
 
 
-def symbolic_match(true_expr, student_expr) -> str:
+def symbolic_match(true_expr, student_expr, unrounded=None, digits: int = DEFAULT_DIGITS,
+                   zero_below: float = ZERO_BELOW) -> str:
     """``"difference"`` when ``simplify(true - student)`` is a constant, ``"ratio"`` when
-    ``simplify(student / true)`` is a non-zero constant, else ``"none"``. Unbounded in time
-    and without rounding: :func:`score_formula` is the bounded, rounded version."""
+    ``simplify(student / true)`` is a non-zero constant, else ``"none"``.
+
+    ``student_expr`` is compared as given (:func:`score_formula` passes it with its
+    constants already rounded to exact rationals). When that fails and ``unrounded`` (the
+    student's formula with its float constants) is given, the test is repeated SRBench's
+    way: simplify with the floats, *then* round the constants of the difference and of the
+    ratio (``digits``, ``zero_below``); this catches formulas whose constants cancel only
+    before rounding, as in a formula brought back from standardized units. Unbounded in
+    time: :func:`score_formula` is the bounded version.
+    """
     if _is_constant(sympy.simplify(true_expr - student_expr)):
         return "difference"
     ratio = sympy.simplify(student_expr / true_expr)
+    if _is_constant(ratio) and ratio != 0:
+        return "ratio"
+    if unrounded is None or not unrounded.atoms(sympy.Float):
+        return "none"
+    diff = round_constants(sympy.simplify(true_expr - unrounded), digits, zero_below)
+    if _is_constant(diff) or _is_constant(sympy.simplify(diff)):
+        return "difference"
+    ratio = round_constants(sympy.simplify(unrounded / true_expr), digits, zero_below)
+    if not _is_constant(ratio):
+        ratio = sympy.simplify(ratio)
     if _is_constant(ratio) and ratio != 0:
         return "ratio"
     return "none"
@@ -193,9 +217,9 @@ def _serve() -> None:  # pragma: no cover - runs in the worker process
         head = inp.read(8)
         if len(head) < 8:
             return
-        true_expr, student_expr = pickle.loads(inp.read(struct.unpack("<Q", head)[0]))
+        args = pickle.loads(inp.read(struct.unpack("<Q", head)[0]))
         try:
-            reply = ("ok", symbolic_match(true_expr, student_expr))
+            reply = ("ok", symbolic_match(*args))
         except Exception as exc:  # noqa: BLE001 - reported to the caller as "undecided"
             reply = ("error", f"{type(exc).__name__}: {exc}")
         data = pickle.dumps(reply)
@@ -240,12 +264,13 @@ class _Worker:
             proc.kill()
             proc.wait()
 
-    def compare(self, true_expr, student_expr, timeout: float):
-        """("ok", kind) | ("error", message) | ("timeout", None)."""
+    def compare(self, args: tuple, timeout: float):
+        """``symbolic_match(*args)`` in the worker: ("ok", kind) | ("error", message) |
+        ("timeout", None)."""
         with self._lock:
             if not self._alive():
                 self._start()
-            data = pickle.dumps((true_expr, student_expr))
+            data = pickle.dumps(args)
             try:
                 self._proc.stdin.write(struct.pack("<Q", len(data)) + data)
                 self._proc.stdin.flush()
@@ -392,7 +417,9 @@ def score_formula(expr, true_expr, *, test_r2: float | None = None, X=None, y=No
     student = student.xreplace({s: symbols[s.name] for s in student.free_symbols})
     rounded = _drop_abs(round_constants(student, digits, zero_below), sample)
 
-    status, detail = _WORKER.compare(law, rounded, float(timeout))
+    unrounded = _drop_abs(student, sample)
+    status, detail = _WORKER.compare((law, rounded, unrounded, int(digits), float(zero_below)),
+                                     float(timeout))
     if status == "ok":
         kind = detail
         solution = kind != "none"

@@ -43,6 +43,27 @@ def test_ratio_with_pi_and_rounding():
     assert round_constants(sympy.Float(0.123456) * q + sympy.Float(3e-5)) == sympy.Rational(123, 1000) * q
 
 
+def test_constants_that_cancel_only_before_rounding():
+    # rounded first, (q + 1.23)**2 - (2.47*q + 1.52) leaves -0.01*q - 0.0071; simplified
+    # with the floats first, the residual's constants are ~1e-16 and round to 0
+    student = "(q + 1.2345)**2/C - (2.469*q + 1.52399025)/C"
+    qp, Cp = sympy.symbols("q C", positive=True)
+    rounded = round_constants(sympy.sympify(student, locals={"q": qp, "C": Cp}))
+    assert symbolic_match(qp**2 / Cp, rounded) == "none"
+    assert score_formula(student, qp**2 / Cp)["solution_kind"] == "difference"
+
+
+def test_robust_in_threads_and_joblib_workers():
+    from joblib import Parallel, delayed
+
+    bloated = sum((q**k + C) / (q - k * C) * sympy.cos(k * q) ** 2 for k in range(1, 25))
+    jobs = [("3*q/C", 10.0), (bloated, 0.2)]
+    for backend in ("threading", "loky"):
+        got = Parallel(n_jobs=2, backend=backend)(
+            delayed(score_formula)(f, "feynman_I_25_13", timeout=t) for f, t in jobs)
+        assert [g["solution"] for g in got] == [True, None], backend
+
+
 def test_protected_abs_is_dropped_where_its_argument_keeps_its_sign():
     # gplearn's protected sqrt: sqrt(|a|); a > 0 on every input of I_29_16 but sympy cannot prove it
     law = "sqrt(Abs(x1**2 + x2**2 - 2*x1*x2*cos(theta1 - theta2)))"
