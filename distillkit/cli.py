@@ -1,57 +1,92 @@
 """Command line: ``distillkit data list|verify``, ``distillkit run``, ``distillkit sweep``.
 
-Bad input ends with exit status 2 and one line on stderr, never a traceback.
+Bad input ends with exit status 2 and one line on stderr, never a traceback. Every
+argument is checked before torch (and the pipeline) is imported, so a typo answers at
+once; data files are read and checked, and ``--out`` is tried, before any training.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from pathlib import Path
+
+from .settings import PROFILE_NAMES, SR_READING_NAMES, SettingError, parse_overrides
 
 SHOWN = ("dataset", "lam", "seed", "noise", "sr_reading", "teacher_r2", "student_r2",
          "student_fidelity_r2", "xgb_r2", "tree_r2", "tree_leaves", "complexity", "sr_generations",
          "formula_sympy", "teacher_seconds", "student_seconds")
+OUT_SUFFIXES = (".csv", ".json", ".parquet")
 
 
-def _floats(text: str) -> list[float]:
+def _number(text: str) -> float:
     try:
-        return [float(v) for v in text.split(",") if v.strip()]
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
 
 
-def _ints(text: str) -> list[int]:
+def _count(text: str) -> int:
     try:
-        return [int(v) for v in text.split(",") if v.strip()]
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
-def _overrides(pairs: list[str]) -> dict:
-    out = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
-        key, value = pair.split("=", 1)
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a non-zero integer (-1: all cores), got {text!r}")
+    return value
+
+
+def _list_of(convert, what: str):
+    def parse(text: str) -> list:
+        items = [v.strip() for v in text.split(",") if v.strip()]
         try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
+            if not items:
+                raise argparse.ArgumentTypeError(text)
+            return [convert(v) for v in items]
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
+    return parse
+
+
+_floats = _list_of(_number, "finite numbers >= 0")
+_ints = _list_of(_count, "non-negative integers")
+_names = _list_of(str, "names")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints a usage block on an error; we want one line (see main)."""
+
+    def error(self, message):
+        raise SettingError(f"{self.prog.split()[-1]}: {message}")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="distillkit", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="distillkit", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("data", help="list or verify the bundled data sets")
     d.add_argument("action", choices=["list", "verify"])
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--profile", default="paper", help="smoke | paper | full (default paper)")
+    common.add_argument("--profile", default="paper", choices=PROFILE_NAMES,
+                        help="smoke | paper | full (default paper)")
     common.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override a budget, e.g. --set epochs=20 --set generations=10")
+                        help="override a budget, e.g. --set epochs=20 --set baselines=no")
 
     r = sub.add_parser("run", parents=[common], help="one cell: teacher, distillation, scores")
     src = r.add_mutually_exclusive_group(required=True)
@@ -59,23 +94,61 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--csv", type=Path, help="your own CSV file (needs --target)")
     r.add_argument("--target", help="target column of --csv")
     r.add_argument("--sep", default=None, help="CSV separator (sniffed when omitted)")
-    r.add_argument("--lam", type=float, default=0.0)
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--noise", type=float, default=0.0, help="label noise level alpha")
-    r.add_argument("--sr-reading", default="literal", choices=["literal", "converged"])
+    r.add_argument("--lam", type=_number, default=0.0)
+    r.add_argument("--seed", type=_count, default=0)
+    r.add_argument("--noise", type=_number, default=0.0, help="label noise level alpha")
+    r.add_argument("--sr-reading", default="literal", choices=SR_READING_NAMES)
     r.add_argument("--json", action="store_true", help="print the full record as JSON")
 
     s = sub.add_parser("sweep", parents=[common], help="a grid of runs, cached, in parallel")
-    s.add_argument("--datasets", default="california,concrete,abalone,wine_red,diabetes")
+    s.add_argument("--datasets", type=_names, default="california,concrete,abalone,wine_red,diabetes")
     s.add_argument("--lams", type=_floats, default=None, help="default: the profile's grid")
     s.add_argument("--seeds", type=_ints, default=None)
     s.add_argument("--noises", type=_floats, default=[0.0])
-    s.add_argument("--sr-readings", default="literal")
-    s.add_argument("--n-jobs", type=int, default=1)
+    s.add_argument("--sr-readings", type=_names, default="literal")
+    s.add_argument("--n-jobs", type=_n_jobs, default=1)
     s.add_argument("--backend", default=None, help="joblib backend (loky, threading, dask, ...)")
     s.add_argument("--cache-dir", type=Path, default=None)
     s.add_argument("--out", type=Path, required=True, help="results file (.csv, .json or .parquet)")
     return p
+
+
+def check_out(path: Path) -> None:
+    """Fail now, not after the sweep, on an ``--out`` that cannot be written."""
+    if path.suffix not in OUT_SUFFIXES:
+        raise SettingError(f"--out must end in {', '.join(OUT_SUFFIXES)}, got {path.name!r}")
+    if path.suffix == ".parquet":
+        import importlib.util
+        if not any(importlib.util.find_spec(m) for m in ("pyarrow", "fastparquet")):
+            raise SettingError("--out *.parquet needs pyarrow (pip install pyarrow); or write .csv or .json")
+    if path.is_dir():
+        raise SettingError(f"--out {path} is a folder; give a file name")
+    try:  # create the folder and touch the file (removed again if it did not exist)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        with open(path, "a"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as exc:
+        raise SettingError(f"cannot write --out {path}: {exc.strerror or exc}") from None
+
+
+def _check_args(args) -> None:
+    """Checks that need no heavy import; they run before anything is loaded or trained."""
+    if args.command == "run":
+        if args.csv is not None and not args.target:
+            raise SettingError("--csv needs --target COLUMN")
+        if args.csv is None and args.target:
+            raise SettingError("--target is used only with --csv")
+        if args.csv is not None and not args.csv.expanduser().is_file():
+            raise SettingError(f"CSV file not found: {args.csv}")
+    elif args.command == "sweep":
+        bad = [r for r in args.sr_readings if r not in SR_READING_NAMES]
+        if bad:
+            raise SettingError(f"--sr-readings: unknown {', '.join(bad)}; "
+                               f"choose from {', '.join(SR_READING_NAMES)}")
+        check_out(args.out)
 
 
 def _main(argv) -> int:
@@ -89,16 +162,17 @@ def _main(argv) -> int:
         print(table.to_string(index=False))
         return 0 if (table["status"] == "ok").all() else 1
 
-    overrides = _overrides(args.set)
+    overrides = parse_overrides(args.set)
+    _check_args(args)
+    from .data import from_csv, load_dataset  # pandas and sklearn, not yet torch
     if args.command == "run":
-        from .pipeline import run
-        if args.csv is not None:
-            if not args.target:
-                raise ValueError("--csv needs --target COLUMN")
-            from .data import from_csv
+        if args.csv is not None:  # read and check the data before torch is loaded
             dataset = from_csv(args.csv, target=args.target, sep=args.sep)
         else:
+            load_dataset(args.dataset)  # unknown name or unreadable file: fail before training
             dataset = args.dataset
+        from .pipeline import resolve_config, run
+        resolve_config(args.profile, **overrides)
         record = run(dataset, lam=args.lam, seed=args.seed, noise=args.noise, profile=args.profile,
                      sr_reading=args.sr_reading, **overrides)
         if args.json:
@@ -109,30 +183,40 @@ def _main(argv) -> int:
                     print(f"{key:>20}: {record[key]}")
         return 0
 
+    for name in args.datasets:
+        load_dataset(name)
+    from .pipeline import resolve_config
     from .sweep import run_grid
-    if args.out.suffix not in (".csv", ".json", ".parquet"):
-        raise ValueError(f"--out must end in .csv, .json or .parquet, got {args.out.name!r}")
-    frame = run_grid([d.strip() for d in args.datasets.split(",") if d.strip()], lams=args.lams,
-                     seeds=args.seeds, noises=args.noises, profile=args.profile,
-                     sr_readings=tuple(r.strip() for r in args.sr_readings.split(",")),
+    resolve_config(args.profile, **overrides)
+    frame = run_grid(args.datasets, lams=args.lams, seeds=args.seeds, noises=args.noises,
+                     profile=args.profile, sr_readings=tuple(args.sr_readings),
                      cache_dir=args.cache_dir, n_jobs=args.n_jobs, backend=args.backend, **overrides)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     {".csv": frame.to_csv, ".json": lambda p: frame.to_json(p, orient="records", indent=1),
      ".parquet": frame.to_parquet}[args.out.suffix](args.out)
     print(f"{len(frame)} runs written to {args.out}")
     return 0
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text.strip("'\"") if isinstance(exc, KeyError) else text
+
+
 def main(argv=None) -> int:
-    from .data import DataError
     try:
         return _main(argv)
-    except (DataError, ValueError, TypeError, FileNotFoundError, KeyError) as exc:
-        print(f"distillkit: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, KeyError, OSError) as exc:  # DataError is a ValueError
+        print(f"distillkit: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("distillkit: interrupted (finished runs are cached)", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug rather than bad input: still one line, traceback on request
+        if os.environ.get("DISTILLKIT_DEBUG"):
+            raise
+        print(f"distillkit: internal error: {type(exc).__name__}: {_one_line(exc)} "
+              "(set DISTILLKIT_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

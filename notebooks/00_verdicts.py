@@ -38,8 +38,10 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from distillkit.book import REPO_ROOT, VERDICTS, VERDICTS_NOTEBOOK, read_verdicts, toc_notebooks
+from distillkit.book import (REPO_ROOT, VERDICTS, VERDICTS_NOTEBOOK, check_parameters,
+                             read_verdicts, toc_notebooks)
 
+check_parameters(globals())
 STYLE = {  # symbol and colour per verdict (plain shapes: every text font has them, unlike emoji)
     "reproduced": ("●", "#1a7f37"),
     "partly reproduced": ("◐", "#9a6700"),

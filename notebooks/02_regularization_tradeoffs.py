@@ -58,10 +58,11 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from distillkit import paper, plots, report
-from distillkit.book import write_verdict
+from distillkit.book import check_parameters, write_verdict
 from distillkit.pipeline import resolve_config
 from distillkit.report import glue
 
+check_parameters(globals())
 CHAPTER = "02_regularization_tradeoffs"
 sweep = report.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
 readings = report.resolve_readings(sr_readings)

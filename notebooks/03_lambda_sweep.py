@@ -43,9 +43,10 @@ import math
 from IPython.display import display
 
 from distillkit import paper, plots, report
-from distillkit.book import write_verdict
+from distillkit.book import check_parameters, write_verdict
 from distillkit.report import glue
 
+check_parameters(globals())
 CHAPTER = "03_lambda_sweep"
 sweep = report.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
 readings = report.resolve_readings(sr_readings)

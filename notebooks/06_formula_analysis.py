@@ -44,11 +44,12 @@ import sympy
 from IPython.display import Markdown, Math, display
 
 from distillkit import paper, plots, report
-from distillkit.book import write_verdict
+from distillkit.book import check_parameters, write_verdict
 from distillkit.data import load_dataset
 from distillkit.report import glue
 from distillkit.students import program_to_sympy
 
+check_parameters(globals())
 CHAPTER = "06_formula_analysis"
 sweep = report.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
 readings = report.resolve_readings(sr_readings)

@@ -62,8 +62,9 @@ from IPython.display import display
 from myst_nb import glue
 
 from distillkit import bench, paper
-from distillkit.book import write_verdict
+from distillkit.book import check_parameters, write_verdict
 
+check_parameters(globals())
 CHAPTER = "07_cost_of_smoothness"
 SETTINGS = {
     "smoke": dict(steps=200, grid_steps=30, dims=(8, 64), hiddens=(100,), ensemble_sizes=(1, 6, 30),

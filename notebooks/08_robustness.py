@@ -54,9 +54,10 @@ from myst_nb import glue
 
 from distillkit import competence, paper
 from distillkit import robustness as rb
-from distillkit.book import write_verdict
+from distillkit.book import check_parameters, write_verdict
 from distillkit.data import DATASETS
 
+check_parameters(globals())
 datasets = list(DATASETS) if datasets is None else list(datasets)
 seed_list = rb.resolve_seeds(profile, seeds)
 names = paper.NAMES
