@@ -1,7 +1,10 @@
 """Students distilled from a teacher's predictions, and the baselines trained on the truth.
 
 :class:`SymbolicStudent` wraps gplearn's ``SymbolicRegressor`` with the paper's Table 5
-settings. The paper's "Stopping criteria 0.01 (R² score)" has two readings, chosen by
+settings; :class:`OperonStudent` wraps pyoperon's (a stronger symbolic regressor, with
+constants fitted by Levenberg-Marquardt; not in the paper). Both report ``complexity_`` as
+the node count of the expression tree they evaluate (functions, variables and constants,
+one node each). The paper's "Stopping criteria 0.01 (R² score)" has two readings, chosen by
 ``sr_reading``:
 
 ``"literal"``
@@ -18,6 +21,7 @@ import time
 import warnings
 
 import numpy as np
+import pandas as pd
 import sympy
 from gplearn.fitness import make_fitness
 from gplearn.genetic import SymbolicRegressor
@@ -26,6 +30,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
 
 SR_READINGS = ("literal", "converged")
+STUDENTS = ("gplearn", "operon")
 
 
 def _r2(y, y_pred, w):
@@ -191,5 +196,217 @@ def linear_baseline():
     return LinearRegression()
 
 
-__all__ = ["SR_READINGS", "SymbolicStudent", "TreeStudent", "program_to_sympy", "r2_fitness",
+
+# ---------------------------------------------------------------------------
+# Operon
+# ---------------------------------------------------------------------------
+#: Operon's infix names, as sympy; ``aq`` prints as ``a / sqrt(1 + b^2)``, ``sqrtabs`` as
+#: ``sqrt(abs(a))`` and ``logabs`` as ``log(abs(a))``, so these cover every protected form
+_OPERON_SYMPY = {"sqrt": sympy.sqrt, "abs": sympy.Abs, "log": sympy.log, "exp": sympy.exp,
+                 "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "tanh": sympy.tanh,
+                 "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan, "cbrt": sympy.cbrt,
+                 "pow": sympy.Pow}
+#: unprotected Operon primitives that give NaN/inf off their domain: refused
+OPERON_UNPROTECTED = ("div", "sqrt", "log", "pow")
+OPERON_FUNCTIONS = ("add", "sub", "mul", "aq")
+
+
+def _float64(X) -> np.ndarray:
+    # pyoperon 0.6.2 reads float32 input as garbage (train R² around -5e11): always float64, C order
+    return np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+
+
+def operon_to_sympy(infix: str, names) -> sympy.Expr:
+    """Parse Operon's infix output (with variables written as ``names``) into sympy."""
+    local = dict(_OPERON_SYMPY)
+    local.update({n: sympy.Symbol(n) for n in names})
+    return sympy.sympify(infix.replace("^", "**"), locals=local, rational=False)
+
+
+def round_floats(expr, digits: int = 4):
+    """``expr`` with every float shown to ``digits`` significant digits (display only)."""
+    return expr.xreplace({n: sympy.Float(float(f"{float(n):.{digits}g}"))
+                          for n in expr.atoms(sympy.Float)})
+
+
+def _nodes(expr) -> int:
+    return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+def pareto_front(points: pd.DataFrame, accuracy: str = "r2", size: str = "complexity") -> pd.DataFrame:
+    """Rows of ``points`` not dominated in (higher ``accuracy``, lower ``size``), by size."""
+    pts = points.sort_values([size, accuracy], ascending=[True, False], kind="stable")
+    best, keep = -np.inf, []
+    for idx, acc in zip(pts.index, pts[accuracy]):
+        if acc > best:
+            keep.append(idx)
+            best = acc
+    return pts.loc[keep].reset_index(drop=True)
+
+
+class OperonStudent(RegressorMixin, BaseEstimator):
+    """Operon symbolic regression (pyoperon), single objective R², with constant fitting.
+
+    ``max_evaluations`` is the budget (fitness evaluations); fits on more than ``max_rows``
+    rows use a random subsample of that size (drawn from ``random_state``), so the cost
+    does not grow with the data set. ``function_set`` must avoid Operon's unprotected
+    primitives (:data:`OPERON_UNPROTECTED`); ``aq`` (analytic quotient, ``a/sqrt(1+b²)``)
+    plays the role of division.
+
+    Attributes after ``fit``: ``program_`` (Operon infix, full precision), ``formula_``
+    (sympy; evaluates to the same predictions), ``formula_latex_`` (4 significant
+    digits), ``complexity_`` (expression-tree nodes, linear scaling included),
+    ``pareto_front_`` (DataFrame: formula, complexity, r2 on the fit data, of the final
+    population's non-dominated members), ``generations_run_``, ``fit_seconds_``.
+    """
+
+    def __init__(self, function_set=OPERON_FUNCTIONS, max_evaluations=100_000, population_size=1000,
+                 max_length=50, optimizer_iterations=10, max_rows=2000, random_state=42,
+                 feature_names=None):
+        self.function_set = function_set
+        self.max_evaluations = max_evaluations
+        self.population_size = population_size
+        self.max_length = max_length
+        self.optimizer_iterations = optimizer_iterations
+        self.max_rows = max_rows
+        self.random_state = random_state
+        self.feature_names = feature_names
+
+    def _check_params(self):
+        bad = [f for f in self.function_set if f in OPERON_UNPROTECTED]
+        if bad:
+            raise ValueError(f"OperonStudent: unprotected primitive(s) {bad} blow up off the "
+                             "training range; use aq, sqrtabs, logabs instead")
+        for name in ("max_evaluations", "population_size", "max_length", "max_rows"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"OperonStudent: {name} must be a positive integer, got {value!r}")
+        if int(self.optimizer_iterations) < 1:
+            raise ValueError("OperonStudent: optimizer_iterations must be >= 1 "
+                             "(0 turns constant fitting off)")
+
+    def _names(self, d: int) -> list[str]:
+        names = list(self.feature_names) if self.feature_names is not None else [f"X{i}" for i in range(d)]
+        if len(names) != d:
+            raise ValueError(f"OperonStudent: {len(names)} feature names for {d} columns")
+        safe = [_safe(n) for n in names]
+        if len(set(safe)) != d:
+            raise ValueError(f"OperonStudent: feature names {names} are not distinct as symbols")
+        return safe
+
+    def fit(self, X, y):
+        from pyoperon.sklearn import SymbolicRegressor as Operon
+
+        self._check_params()
+        X, y = _float64(X), _float64(y).reshape(-1)
+        if X.ndim != 2 or len(X) != len(y):
+            raise ValueError(f"OperonStudent.fit: X must be 2-D with one row per target, got {X.shape}, {y.shape}")
+        if not (np.isfinite(X).all() and np.isfinite(y).all()):
+            raise ValueError("OperonStudent.fit: X and y must be finite")
+        names = self._names(X.shape[1])
+        seed = int(self.random_state) % (2**63)
+        if len(y) > self.max_rows:
+            rows = np.sort(np.random.default_rng(seed).choice(len(y), self.max_rows, replace=False))
+            X, y = _float64(X[rows]), _float64(y[rows])
+        t0 = time.perf_counter()
+        for attr in ("_formula", "_predict_fn"):
+            self.__dict__.pop(attr, None)
+        self.regressor_ = Operon(
+            allowed_symbols=",".join(tuple(self.function_set) + ("constant", "variable")),
+            objectives=["r2"], optimizer="lm", optimizer_iterations=int(self.optimizer_iterations),
+            max_length=int(self.max_length), population_size=int(self.population_size),
+            generations=10**6, max_evaluations=int(self.max_evaluations),
+            random_state=seed, n_threads=1).fit(X, y)
+        reg = self.regressor_
+        self.fit_seconds_ = time.perf_counter() - t0
+        self.program_ = reg.get_model_string(reg.model_, 17, names=names)
+        self.complexity_ = int(len(reg.model_.Nodes))
+        self.generations_run_ = int(reg.stats_["generations"])
+        self.n_features_in_ = X.shape[1]
+        self.symbols_ = names
+        self.pareto_table_ = _population_front(reg, X, y, names)
+        return self
+
+    @property
+    def formula_(self):
+        if not hasattr(self, "_formula"):
+            self._formula = operon_to_sympy(self.program_, self.symbols_)
+        return self._formula
+
+    @property
+    def formula_latex_(self) -> str:
+        return sympy.latex(round_floats(self.formula_))
+
+    @property
+    def pareto_front_(self) -> pd.DataFrame:
+        """Non-dominated members of the final population: (R² on the fit data, complexity).
+
+        Columns ``formula`` (sympy, linear scaling included), ``complexity``, ``r2``,
+        ``chosen`` (the member :attr:`formula_` is), ``program`` (Operon infix).
+        """
+        front = self.pareto_table_.copy()
+        front.insert(0, "formula", [operon_to_sympy(p, self.symbols_) for p in front.program])
+        return front
+
+    def predict(self, X) -> np.ndarray:
+        """The formula evaluated in float64 (Operon itself evaluates in float32)."""
+        if not hasattr(self, "program_"):
+            from sklearn.exceptions import NotFittedError
+            raise NotFittedError("OperonStudent is not fitted yet")
+        X = _float64(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(f"OperonStudent.predict: expected {self.n_features_in_} columns, got {X.shape}")
+        if not hasattr(self, "_predict_fn"):
+            self._predict_fn = sympy.lambdify([sympy.Symbol(n) for n in self.symbols_], self.formula_, "numpy")
+        with np.errstate(all="ignore"):
+            out = self._predict_fn(*X.T)
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), (len(X),)).copy()
+
+    def __getstate__(self):  # generated code and the C++ regressor do not pickle; predict needs neither
+        return {k: v for k, v in self.__dict__.items() if k not in ("_predict_fn", "_formula", "regressor_")}
+
+
+def _population_front(reg, X, y, names) -> pd.DataFrame:
+    """Pareto front (R², complexity) over Operon's final population and its chosen model.
+
+    Population members get the least-squares scale and offset Operon gives its reported
+    model, with their nodes counted the same way.
+    """
+    ss_tot = float(np.sum((y - y.mean()) ** 2)) or 1.0
+    rows, seen = [], set()
+    for ind in [None] + list(reg.individuals_):
+        tree = reg.model_ if ind is None else ind.Genotype
+        with np.errstate(all="ignore"):
+            pred = np.asarray(reg.evaluate_model(tree, X), dtype=np.float64)
+        if not np.isfinite(pred).all():
+            continue
+        scale, offset, extra = 1.0, 0.0, 0
+        if ind is not None:
+            if np.ptp(pred) > 0:
+                scale, offset = np.polyfit(pred, y, 1)
+            else:
+                scale, offset = 0.0, float(y.mean())
+            extra = 2 * (scale != 1) + 2 * (offset != 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # constant members: "no variables"
+            infix = reg.get_model_string(tree, 17, names=names)
+        if infix in seen:
+            continue
+        seen.add(infix)
+        program = infix if ind is None else f"({float(scale)!r} * ({infix})) + {float(offset)!r}"
+        r2 = 1 - float(np.sum((y - (scale * pred + offset)) ** 2)) / ss_tot
+        rows.append({"complexity": int(len(tree.Nodes)) + extra, "r2": r2, "chosen": ind is None,
+                     "program": program})
+    return pareto_front(pd.DataFrame(rows))
+
+
+def make_student(student: str, **params):
+    """The student called ``student`` ("gplearn" or "operon") with ``params``."""
+    if student not in STUDENTS:
+        raise ValueError(f"student must be one of {STUDENTS}, got {student!r}")
+    return (SymbolicStudent if student == "gplearn" else OperonStudent)(**params)
+
+
+__all__ = ["SR_READINGS", "STUDENTS", "SymbolicStudent", "OperonStudent", "TreeStudent", "make_student",
+           "pareto_front", "program_to_sympy", "operon_to_sympy", "round_floats", "r2_fitness",
            "xgboost_baseline", "linear_baseline"]

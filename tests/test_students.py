@@ -67,3 +67,106 @@ def test_tree_student_respects_leaf_budget():
     X, y = _data()
     t = TreeStudent(max_leaf_nodes=32).fit(X, y)
     assert t.n_leaves_ <= 32 and t.score(X, y) > 0.8
+
+
+# --------------------------------------------------------------------------- Operon
+from distillkit.students import OperonStudent, make_student, operon_to_sympy, pareto_front  # noqa: E402
+
+SMALL = dict(max_evaluations=4000, population_size=100)
+
+
+def _operon_data(n=400, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, size=(n, 3))
+    y = X[:, 0] * X[:, 1] + 0.5 * X[:, 2]
+    return X.astype(dtype), y.astype(dtype)
+
+
+def test_operon_learns_from_float32_input():
+    # pyoperon 0.6.2 itself returns garbage (R² ~ -5e11) for float32: the student converts
+    X, y = _operon_data(dtype=np.float32)
+    st = OperonStudent(**SMALL, random_state=0).fit(X, y)
+    assert st.score(X, y) > 0.9
+    assert st.score(X.astype(np.float64), y) == pytest.approx(st.score(X, y), abs=1e-6)
+
+
+def test_operon_formula_evaluates_to_the_predictions():
+    X, y = _operon_data()
+    Xt, _ = _operon_data(seed=1)
+    st = OperonStudent(**SMALL, random_state=1, feature_names=["a", "b c", "1x"]).fit(X, y)
+    symbols = [sympy.Symbol(n) for n in st.symbols_]
+    assert {s.name for s in st.formula_.free_symbols} <= set(st.symbols_)
+    from_formula = sympy.lambdify(symbols, st.formula_, "numpy")(*Xt.T)
+    pred = st.predict(Xt)
+    np.testing.assert_allclose(np.broadcast_to(from_formula, pred.shape), pred, rtol=1e-6, atol=1e-9)
+    # Operon's own float32 evaluation agrees to float32 accuracy
+    own = st.regressor_.predict(Xt)
+    assert np.max(np.abs(own - pred)) < 1e-4 * (np.abs(pred).max() + 1)
+    assert "b_c" in st.formula_latex_ or "b c" not in st.formula_latex_
+
+
+def test_operon_fits_constants_and_has_no_unprotected_division():
+    with pytest.raises(ValueError, match="unprotected"):
+        OperonStudent(function_set=("add", "div")).fit(*_operon_data())
+    with pytest.raises(ValueError, match="constant fitting"):
+        OperonStudent(optimizer_iterations=0).fit(*_operon_data())
+    # the analytic quotient stays finite where a plain quotient's denominator crosses zero
+    X, y = _operon_data()
+    st = OperonStudent(**SMALL, function_set=("add", "sub", "mul", "aq"), random_state=2).fit(X, y)
+    grid = np.linspace(-50, 50, 201)
+    assert np.isfinite(st.predict(np.column_stack([grid, grid, -grid]))).all()
+
+
+def test_operon_is_deterministic_and_random_state_matters():
+    X, y = _operon_data()
+    a = OperonStudent(**SMALL, random_state=3).fit(X, y).program_
+    b = OperonStudent(**SMALL, random_state=3).fit(X, y).program_
+    c = OperonStudent(**SMALL, random_state=4).fit(X, y).program_
+    assert a == b
+    assert a != c
+
+
+def test_operon_subsamples_large_data_and_pickles():
+    import pickle
+    X, y = _operon_data(n=900)
+    st = OperonStudent(**SMALL, max_rows=300, random_state=5).fit(X, y)
+    assert st.score(X, y) > 0.8
+    back = pickle.loads(pickle.dumps(st))
+    np.testing.assert_array_equal(back.predict(X), st.predict(X))
+
+
+def test_operon_pareto_front_is_non_dominated_and_consistent():
+    X, y = _operon_data()
+    st = OperonStudent(**SMALL, random_state=6).fit(X, y)
+    front = st.pareto_front_
+    assert list(front.columns[:3]) == ["formula", "complexity", "r2"]
+    assert front.complexity.is_monotonic_increasing and front.r2.is_monotonic_increasing
+    assert len(front) >= 2
+    # each member's formula reproduces its R² on the fit data
+    symbols = [sympy.Symbol(n) for n in st.symbols_]
+    for expr, r2 in zip(front.formula, front.r2):
+        pred = np.broadcast_to(sympy.lambdify(symbols, expr, "numpy")(*X.T), y.shape)
+        assert 1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2) == pytest.approx(r2, abs=1e-4)
+
+
+def test_pareto_front_helper():
+    import pandas as pd
+    pts = pd.DataFrame({"complexity": [5, 3, 7, 3, 9], "r2": [0.5, 0.4, 0.45, 0.2, 0.9]})
+    front = pareto_front(pts)
+    assert front.complexity.tolist() == [3, 5, 9]
+    assert front.r2.tolist() == [0.4, 0.5, 0.9]
+
+
+def test_operon_to_sympy_reads_the_protected_forms():
+    expr = operon_to_sympy("(a / (sqrt(1 + b ^ 2))) + sqrt(abs(a)) + log(abs(b))", ["a", "b"])
+    a, b = sympy.symbols("a b")
+    assert sympy.simplify(expr - (a / sympy.sqrt(1 + b**2) + sympy.sqrt(sympy.Abs(a))
+                                  + sympy.log(sympy.Abs(b)))) == 0
+
+
+def test_make_student_rejects_unknown_names():
+    assert isinstance(make_student("operon"), OperonStudent)
+    assert isinstance(make_student("gplearn"), SymbolicStudent)
+    with pytest.raises(ValueError, match="student must be one of"):
+        make_student("pysr")
+    assert clone(OperonStudent(max_rows=7)).max_rows == 7
