@@ -55,14 +55,86 @@ def html_dir(out: str | os.PathLike = DEFAULT_OUT, root: Path = REPO_ROOT) -> Pa
     return out / "_build" / "html"
 
 
+#: where verdicts go when neither results_dir nor $DISTILLKIT_RESULTS names a folder, i.e. a
+#: chapter run by hand (papermill, Jupyter): never the book's own <out>/results
+HAND_RESULTS = REPO_ROOT / DEFAULT_OUT / "results-by-hand"
+_warned_hand = False
+
+
 def results_root(results_dir: str | os.PathLike | None = None) -> Path:
-    """Resolve the results directory: argument > $DISTILLKIT_RESULTS > <repo>/_build/results."""
+    """Resolve the results directory: argument > $DISTILLKIT_RESULTS > :data:`HAND_RESULTS`.
+
+    The book builder sets ``$DISTILLKIT_RESULTS`` to ``<out>/results``; a chapter run
+    by hand without it writes to ``<repo>/_build/results-by-hand`` (with a warning once),
+    so it cannot overwrite the verdicts of the last book build.
+    """
+    global _warned_hand
     if results_dir is not None:
         return Path(results_dir)
     env = os.environ.get("DISTILLKIT_RESULTS")
     if env:
         return Path(env)
-    return REPO_ROOT / DEFAULT_OUT / "results"
+    if not _warned_hand:
+        _warned_hand = True
+        import warnings
+        warnings.warn(f"DISTILLKIT_RESULTS is not set: verdicts go to {HAND_RESULTS}, not the "
+                      "book's _build/results (set DISTILLKIT_RESULTS or results_dir to choose)",
+                      stacklevel=3)
+    return HAND_RESULTS
+
+
+# --------------------------------------------------------------------------
+# notebook parameters (papermill)
+# --------------------------------------------------------------------------
+class ParameterError(ValueError):
+    """A papermill parameter that the notebook does not declare."""
+
+
+def _assigned_names(source: str) -> list[str]:
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def check_parameters(namespace: dict) -> None:
+    """Fail on a papermill parameter the notebook does not declare (``-p seedz 3``).
+
+    Call ``check_parameters(globals())`` in the first code cell after the cell tagged
+    ``parameters``. Papermill only warns about an unknown name and then runs the long
+    default; this raises :class:`ParameterError` naming the unknown parameter(s) and the
+    declared ones instead. It reads IPython's input history (``In``): the cell papermill
+    injects starts with ``# Parameters``; the names assigned in cells before it are the
+    declared ones. Outside IPython, or without injected parameters, it does nothing.
+    """
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return
+    injected = [i for i, src in enumerate(history[:-1] if history else [])
+                if isinstance(src, str) and src.lstrip().startswith("# Parameters\n")]
+    if not injected:
+        return
+    i = injected[-1]
+    declared = sorted({n for src in history[:i] if isinstance(src, str) for n in _assigned_names(src)})
+    unknown = [n for n in _assigned_names(history[i]) if n not in declared]
+    if unknown:
+        import difflib
+
+        def hint(name):
+            close = difflib.get_close_matches(name, declared, n=1)
+            return f"{name} (did you mean {close[0]}?)" if close else name
+        raise ParameterError(
+            f"unknown notebook parameter(s): {', '.join(hint(n) for n in unknown)}; "
+            f"this notebook takes: {', '.join(declared) or 'none'}"
+        )
 
 
 # --------------------------------------------------------------------------

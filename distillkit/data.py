@@ -621,11 +621,13 @@ def list_datasets() -> pd.DataFrame:
 # User data
 # --------------------------------------------------------------------------
 _MIN_ROWS = 10
+_MAX_LEVELS = 100  # one-hot columns per categorical column; more is an ID or a broken number
 
 
 def _is_numeric(s: pd.Series) -> bool:
-    # bool is "numeric" to pandas but is treated as categorical here.
-    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    # bool is "numeric" to pandas but is treated as categorical here; complex is unsupported.
+    return (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            and not pd.api.types.is_complex_dtype(s))
 
 
 def _is_categorical(s: pd.Series) -> bool:
@@ -637,11 +639,51 @@ def _is_categorical(s: pd.Series) -> bool:
     )
 
 
+def _as_numbers(s: pd.Series) -> pd.Series | None:
+    """A text/object column whose every value is a number (e.g. "1.5"), as float; else None."""
+    if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+        return None
+    if any(isinstance(v, (bool, np.bool_)) for v in s):
+        return None
+    try:
+        out = pd.to_numeric(s, errors="coerce")
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if out.isna().any() or not _is_numeric(out):
+        return None
+    return out.astype(float)
+
+
+def _clean_name(c) -> str:
+    # a UTF-8 byte-order mark or stray blanks would hide a column's name
+    return str(c).replace("\ufeff", "").strip()
+
+
+def _one_hot(s: pd.Series, col: str) -> pd.DataFrame:
+    levels = s.nunique()
+    if levels > _MAX_LEVELS:
+        numbers = pd.to_numeric(s, errors="coerce")
+        hint = ""
+        if numbers.notna().mean() >= 0.5:
+            odd = s[numbers.isna()].astype(str).unique()[:3]
+            hint = f" It is mostly numbers but holds {', '.join(map(repr, odd))}: clean those values."
+        raise DataError(
+            f"Column {col!r} is categorical with {levels} distinct values (more than "
+            f"{_MAX_LEVELS}); one-hot encoding would add a column per value.{hint} "
+            "Drop it or convert it to numbers first."
+        )
+    if not (isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(s)):
+        s = s.astype(str)  # mixed types (1, "a") cannot be sorted into levels otherwise
+    return pd.get_dummies(s, prefix=col, dtype=float)
+
+
 def from_frame(df: pd.DataFrame, target: str, name: str = "custom") -> Dataset:
     """Wrap a DataFrame as a :class:`Dataset`.
 
-    Numeric columns are kept (as float); object, string, category and bool
-    columns are one-hot encoded in place (``<col>_<value>``, float 0/1).
+    Numeric columns are kept (as float), as are text columns whose every value is a
+    number; other object, string, category and bool columns are one-hot encoded in
+    place (``<col>_<value>``, float 0/1; at most 100 values per column). Column names
+    lose a UTF-8 byte-order mark and surrounding blanks.
 
     Parameters
     ----------
@@ -655,17 +697,20 @@ def from_frame(df: pd.DataFrame, target: str, name: str = "custom") -> Dataset:
     Raises
     ------
     DataError
-        Missing or non-numeric target, NaN/inf values (the offending columns
-        are named), unsupported column types, or fewer than 10 rows.
+        Missing, constant or non-numeric target, NaN/inf values (the offending
+        columns are named), unsupported column types, categorical columns with
+        too many values, or fewer than 10 rows.
     """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"from_frame expects a pandas DataFrame, got {type(df).__name__}.")
+    if df.shape[1] == 0:
+        raise DataError("The table has no columns.")
     df = df.copy()
-    df.columns = [str(c) for c in df.columns]
+    df.columns = [_clean_name(c) for c in df.columns]
     dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dupes:
-        raise DataError(f"Column names must be unique; duplicated: {', '.join(dupes)}.")
-    target = str(target)
+        raise DataError(f"Column names must be unique; duplicated: {', '.join(map(repr, dupes))}.")
+    target = _clean_name(target)
     if target not in df.columns:
         raise DataError(
             f"Target column {target!r} not found; available columns: {', '.join(df.columns)}."
@@ -681,16 +726,22 @@ def from_frame(df: pd.DataFrame, target: str, name: str = "custom") -> Dataset:
             f"Missing values (NaN) in column(s): {', '.join(nan_cols)}; drop or impute them first."
         )
     y = df.pop(target)
+    y_num = _as_numbers(y)
+    if y_num is not None:
+        y = y_num
     if not _is_numeric(y):
         raise DataError(f"Target column {target!r} must be numeric, got dtype {y.dtype}.")
 
     parts = []
     for col in df.columns:
         s = df[col]
+        numbers = _as_numbers(s)
         if _is_numeric(s):
             parts.append(s.astype(float).to_frame())
+        elif numbers is not None:
+            parts.append(numbers.to_frame())
         elif _is_categorical(s):
-            parts.append(pd.get_dummies(s, prefix=col, dtype=float))
+            parts.append(_one_hot(s, col))
         else:
             raise DataError(
                 f"Column {col!r} has unsupported dtype {s.dtype}; convert it to numbers or strings."
@@ -703,6 +754,11 @@ def from_frame(df: pd.DataFrame, target: str, name: str = "custom") -> Dataset:
         bad.append(target)
     if bad:
         raise DataError(f"Infinite values in column(s): {', '.join(bad)}; remove them first.")
+    if y.nunique() < 2:
+        raise DataError(
+            f"Target column {target!r} is constant ({y.iloc[0]:g} in every row); "
+            "there is nothing to learn."
+        )
     if X.columns.duplicated().any():
         dup = ", ".join(sorted(set(X.columns[X.columns.duplicated()])))
         raise DataError(f"One-hot encoding produced duplicate column names ({dup}); rename columns.")
@@ -711,6 +767,9 @@ def from_frame(df: pd.DataFrame, target: str, name: str = "custom") -> Dataset:
 
 def from_csv(path, target: str, sep: str | None = None, name: str | None = None) -> Dataset:
     """Read a CSV file and wrap it as a :class:`Dataset` (see :func:`from_frame`).
+
+    The file is read as UTF-8 (a byte-order mark is dropped); duplicated header
+    names are an error rather than pandas' silent ``x.1`` renaming.
 
     Parameters
     ----------
@@ -723,16 +782,34 @@ def from_csv(path, target: str, sep: str | None = None, name: str | None = None)
     name : str or None
         Dataset name; defaults to the file's stem.
     """
+    import csv
+
     path = Path(path).expanduser()
     if not path.is_file():
         raise DataError(f"CSV file not found: {path}.")
     try:
-        if sep is None:
-            df = pd.read_csv(path, sep=None, engine="python")
-        else:
-            df = pd.read_csv(path, sep=sep)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"Could not parse {path} as CSV: {exc}.") from exc
+        blank = not path.read_bytes()[:65536].replace(b"\xef\xbb\xbf", b"").strip()
+    except OSError as exc:
+        raise DataError(f"Could not read {path}: {exc.strerror or exc}.") from exc
+    if blank:
+        raise DataError(f"{path} is empty; a CSV file with a header row is needed.")
+    try:
+        kw = dict(sep=None, engine="python") if sep is None else dict(sep=sep)
+        df = pd.read_csv(path, encoding="utf-8-sig", **kw)
+        header = pd.read_csv(path, encoding="utf-8-sig", header=None, nrows=1, dtype=str, **kw)
+    except csv.Error as exc:
+        raise DataError(
+            f"Could not tell the field separator of {path} ({exc}); pass it with sep= (--sep)."
+        ) from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"Could not parse {path} as CSV: {first}.") from exc
+    except OSError as exc:
+        raise DataError(f"Could not read {path}: {exc.strerror or exc}.") from exc
+    names = [_clean_name(c) for c in header.iloc[0].fillna("").tolist()] if len(header) else []
+    dupes = sorted({c for c in names if names.count(c) > 1})
+    if dupes:
+        raise DataError(f"{path}: duplicated column name(s) in the header: {', '.join(map(repr, dupes))}.")
     ds = from_frame(df, target=target, name=name if name is not None else path.stem)
     return replace(ds, source=str(path))
 
@@ -745,7 +822,8 @@ class Split:
     """Standardised train/(validation)/test arrays plus the scaling used.
 
     ``X_* = (X_raw - x_mean) / x_scale`` and ``y_* = (y_raw - y_mean) / y_scale``
-    with statistics from the training part only; all arrays are float32.
+    with statistics from the training part only; the data arrays are float32, the
+    statistics float64.
     """
 
     X_train: np.ndarray
@@ -772,6 +850,17 @@ class Split:
             f"Split(dataset={self.dataset!r}, seed={self.seed}, n_train={len(self.X_train)}, "
             f"n_val={n_val}, n_test={len(self.X_test)}, label_noise={self.label_noise})"
         )
+
+
+def _standardiser(a: np.ndarray):
+    """(pre, mean, sd) per column with ``(a - pre*mean) / (pre*sd)`` the standardised
+    values. Columns whose magnitude passes 1e150 are divided by it first (``pre``), so that
+    ``(x - mean)**2`` cannot overflow near the float limit; other columns keep ``pre=1``
+    and exactly the plain arithmetic."""
+    big = np.max(np.abs(a), axis=0)
+    pre = np.where(np.isfinite(big) & (big > 1e150), big, 1.0)
+    z = a / pre
+    return pre, z.mean(axis=0), z.std(axis=0)
 
 
 def _check_fraction(value, name: str, low_inclusive: bool) -> float:
@@ -868,31 +957,50 @@ def split_dataset(
         if y_va is not None:
             y_va = y_va + rng.normal(0.0, sd, size=y_va.shape)
 
-    x_mean = X_tr.mean(axis=0)
-    x_scale = X_tr.std(axis=0)
-    x_scale[x_scale == 0] = 1.0  # constant columns: avoid division by zero
+    for part, values in (("training", y_tr), ("test", y_te)):
+        if np.ptp(values) == 0:
+            raise DataError(
+                f"The target is constant ({values[0]:g}) in the {part} part of {ds.name!r}; "
+                "R² is undefined. Use more rows or a different seed/test_size."
+            )
+    x_pre, x_mid, x_sd = _standardiser(X_tr)
+    x_sd[x_sd == 0] = 1.0  # constant columns: avoid division by zero
+    x_mean, x_scale = x_mid * x_pre, x_sd * x_pre
     if target_sd is not None:
-        y_mean = float(y_tr.mean())
-        y_scale = (float(y_tr.std()) or 1.0) / target_sd
+        y_pre, y_mid, y_sd = _standardiser(y_tr)
+        y_sd = y_sd / target_sd
+        y_mean, y_scale = float(y_mid * y_pre), float(y_sd * y_pre)
     else:
+        y_pre, y_mid, y_sd = 1.0, 0.0, 1.0
         y_mean, y_scale = 0.0, 1.0
 
     def fx(a):
-        return None if a is None else ((a - x_mean) / x_scale).astype(np.float32)
+        return None if a is None else ((a / x_pre - x_mid) / x_sd).astype(np.float32)
 
     def fy(a):
-        return None if a is None else ((a - y_mean) / y_scale).astype(np.float32)
+        return None if a is None else ((a / y_pre - y_mid) / y_sd).astype(np.float32)
+
+    arrays = {"X_train": fx(X_tr), "y_train": fy(y_tr), "X_test": fx(X_te), "y_test": fy(y_te)}
+    with np.errstate(all="ignore"):
+        stats_ok = np.isfinite(x_mean) & np.isfinite(x_scale) & (x_scale > 0)
+        rows_ok = np.isfinite(arrays["X_train"]).all(axis=0) & np.isfinite(arrays["X_test"]).all(axis=0)
+    bad = [n for n, ok in zip(ds.feature_names, stats_ok & rows_ok) if not ok]
+    if not (np.isfinite([y_mean, y_scale]).all() and y_scale > 0
+            and np.isfinite(arrays["y_train"]).all() and np.isfinite(arrays["y_test"]).all()):
+        bad.append(f"target {ds.y.name!r}")
+    if bad:
+        raise DataError(
+            f"Cannot standardise {', '.join(map(str, bad))} of {ds.name!r} in float32: the values are "
+            "too large or their spread too small relative to their size; rescale them first."
+        )
 
     return Split(
-        X_train=fx(X_tr),
-        y_train=fy(y_tr),
-        X_test=fx(X_te),
-        y_test=fy(y_te),
+        **arrays,
         X_val=fx(X_va),
         y_val=fy(y_va),
         feature_names=ds.feature_names,
-        x_mean=x_mean.astype(np.float32),
-        x_scale=x_scale.astype(np.float32),
+        x_mean=x_mean,  # float64: float32 would turn statistics beyond 3.4e38 into inf
+        x_scale=x_scale,
         y_mean=y_mean,
         y_scale=y_scale,
         dataset=ds.name,

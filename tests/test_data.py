@@ -492,8 +492,9 @@ def test_split_sizes_and_types(diabetes):
     sp = split_dataset(diabetes, seed=0)
     assert len(sp.X_train) == 353 and len(sp.X_test) == 89  # 80/20 of 442
     assert sp.X_val is None and sp.y_val is None
-    for arr in (sp.X_train, sp.y_train, sp.X_test, sp.y_test, sp.x_mean, sp.x_scale):
+    for arr in (sp.X_train, sp.y_train, sp.X_test, sp.y_test):
         assert arr.dtype == np.float32
+    assert sp.x_mean.dtype == sp.x_scale.dtype == np.float64  # float32 overflows past 3.4e38
     assert sp.feature_names == diabetes.feature_names
     assert (sp.dataset, sp.seed, sp.label_noise, sp.scale_target) == ("diabetes", 0, 0.0, True)
 
