@@ -1,21 +1,26 @@
-"""What the Jacobian penalty costs: per-step timings, ensembles, full training runs.
+"""What the smoothness penalties cost: per-step timings, ensembles, full training runs.
 
 The paper reports that its regularizer makes training "roughly 10x" slower and that the
 cost grows with the input dimension (Sections 3.2, 4.2, Limitations). This module
 measures the cost of each way of computing the penalty, on the same network and data:
 
-===================  ========  =================================================
-method               engine    how the step is computed
-===================  ========  =================================================
-``plain``            fast      no penalty; hand-written forward/backward
-``exact``            fast      closed-form Jacobian, hand-written gradient
-``plain_autograd``   autograd  no penalty; ``loss.backward()`` (a standard step)
-``exact_autograd``   autograd  closed-form Jacobian, gradient by autograd
-``autograd``         autograd  double backprop, one ``autograd.grad`` per output
-``projection``       autograd  one random projection per step (Hoffman et al.)
-``jacrev``           autograd  full per-sample Jacobian, ``torch.func`` + ``vmap``
-``jacfwd``           autograd  same in forward mode: one pass per input feature
-===================  ========  =================================================
+========================  ========  =================================================
+method                    engine    how the step is computed
+========================  ========  =================================================
+``plain``                 fast      no penalty; hand-written forward/backward
+``exact``                 fast      closed-form Jacobian, hand-written gradient
+``plain_autograd``        autograd  no penalty; ``loss.backward()`` (a standard step)
+``exact_autograd``        autograd  closed-form Jacobian, gradient by autograd
+``autograd``              autograd  double backprop, one ``autograd.grad`` per output
+``projection``            autograd  one random projection per step (Hoffman et al.)
+``jacrev``                autograd  full per-sample Jacobian, ``torch.func`` + ``vmap``
+``jacfwd``                autograd  same in forward mode: one pass per input feature
+``lipschitz``             fast      local Lipschitz penalty (batch max), hand-written
+``lipschitz_bound``       fast      global bound, power iteration, hand-written
+``lipschitz_autograd``    autograd  local Lipschitz penalty, closed form, autograd
+========================  ========  =================================================
+
+(the Lipschitz penalties are defined in :mod:`distillkit.lipschitz`).
 
 Timings are medians of individually timed steps; methods compared with each other are
 measured *interleaved* (blocks of steps in turn), so background load hits all of them
@@ -36,20 +41,23 @@ import torch
 
 from .teacher import MLP, fit_teacher_ensemble, make_engine, resolve_device
 
-#: method -> (engine, penalty, regularized)
+#: method -> (engine, penalty, jacobian_method, regularized)
 METHOD_SPECS = {
-    "plain": ("fast", "exact", False),
-    "exact": ("fast", "exact", True),
-    "plain_autograd": ("autograd", "exact", False),
-    "exact_autograd": ("autograd", "exact", True),
-    "autograd": ("autograd", "autograd", True),
-    "projection": ("autograd", "projection", True),
-    "jacrev": ("autograd", "jacrev", True),
-    "jacfwd": ("autograd", "jacfwd", True),
+    "plain": ("fast", "jacobian", "exact", False),
+    "exact": ("fast", "jacobian", "exact", True),
+    "plain_autograd": ("autograd", "jacobian", "exact", False),
+    "exact_autograd": ("autograd", "jacobian", "exact", True),
+    "autograd": ("autograd", "jacobian", "autograd", True),
+    "projection": ("autograd", "jacobian", "projection", True),
+    "jacrev": ("autograd", "jacobian", "jacrev", True),
+    "jacfwd": ("autograd", "jacobian", "jacfwd", True),
+    "lipschitz": ("fast", "lipschitz", "exact", True),
+    "lipschitz_bound": ("fast", "lipschitz_bound", "exact", True),
+    "lipschitz_autograd": ("autograd", "lipschitz", "exact", True),
 }
 #: the methods of :func:`step_table`, in display order
-STEP_METHODS = ("plain", "exact", "plain_autograd", "exact_autograd", "autograd", "projection",
-                "jacrev", "jacfwd")
+STEP_METHODS = ("plain", "exact", "lipschitz", "lipschitz_bound", "plain_autograd", "exact_autograd",
+                "lipschitz_autograd", "autograd", "projection", "jacrev", "jacfwd")
 #: the plain step each method is compared with in ``ratio_engine`` (same engine)
 BASELINE = {m: ("plain" if spec[0] == "fast" else "plain_autograd") for m, spec in METHOD_SPECS.items()}
 PAPER_SETTING = {"d": 8, "hidden": 100, "batch": 128, "n": 16512}  # California, Table 5
@@ -110,13 +118,13 @@ def _synthetic(n: int, d: int, device, seed: int = 0):
 def _engine(method: str, X, y, hidden, batch: int, G: int, lam: float, seed: int = 0):
     if method not in METHOD_SPECS:
         raise ValueError(f"unknown method {method!r}; choose one of {tuple(METHOD_SPECS)}")
-    engine, penalty, regularized = METHOD_SPECS[method]
+    engine, penalty, jacobian_method, regularized = METHOD_SPECS[method]
     model = MLP(X.shape[1], _hidden(hidden), 1, ensemble_size=None if G == 1 else G)
     model.init_from_generators([torch.Generator().manual_seed(seed + g) for g in range(G)])
     model.to(X.device)
     lams = torch.full((G,), float(lam) if regularized else 0.0)
     return make_engine(model, X, y, lams, batch_size=batch, learning_rate=1e-3, penalty=penalty,
-                       engine=engine)
+                       jacobian_method=jacobian_method, engine=engine)
 
 
 def time_methods(methods, d: int = 8, hidden=100, batch: int = 128, n: int = 16512,
@@ -173,8 +181,9 @@ def time_methods(methods, d: int = 8, hidden=100, batch: int = 128, n: int = 165
     out = []
     for m in methods:
         t = np.asarray(state[m]["times"]) * 1e6
-        engine, penalty, regularized = METHOD_SPECS[m]
+        engine, penalty, jacobian_method, regularized = METHOD_SPECS[m]
         out.append({"method": m, "engine": engine, "penalty": penalty if regularized else None,
+                    "jacobian_method": jacobian_method if regularized and penalty != "lipschitz_bound" else None,
                     "d": d, "hidden": "x".join(map(str, _hidden(hidden))), "batch": batch, "n": n,
                     "G": G, "threads": used, "device": str(device),
                     "median_us": float(np.median(t)), "p10_us": float(np.percentile(t, 10)),
@@ -361,23 +370,23 @@ def add_roofline(ens: pd.DataFrame, peak_gflops: dict) -> pd.DataFrame:
 
 
 def time_training(dataset: str = "concrete", lams=(0.0, 0.001, 0.01, 0.05, 0.1, 0.5),
-                  penalty=("exact",), epochs: int = 100, batch: int = 128, hidden=(100,),
+                  methods=("exact",), epochs: int = 100, batch: int = 128, hidden=(100,),
                   seed: int = 0, threads: int | None = 1, repeats: int = 1, device="cpu",
                   progress: bool = False) -> pd.DataFrame:
     """Full training wall time of one teacher per λ on a real data set (paper Figure 2).
 
-    ``penalty`` is one method name or several (keys of :data:`METHOD_SPECS` that
+    ``methods`` is one method name or several (keys of :data:`METHOD_SPECS` that
     compute a penalty: ``exact`` (fast engine), ``exact_autograd``, ``autograd``,
-    ``projection``, ``jacrev``, ``jacfwd``). At λ = 0 a method trains without the
+    ``projection``, ``jacrev``, ``jacfwd``, ``lipschitz``, ...). At λ = 0 a method trains without the
     penalty on its own engine, so ``ratio_to_lam0`` is the cost of the regularizer
     within one implementation. Uses the paper configuration's train split.
     """
     from .pipeline import make_split, resolve_config
 
-    penalties = [penalty] if isinstance(penalty, str) else list(penalty)
+    penalties = [methods] if isinstance(methods, str) else list(methods)
     for p in penalties:
-        if p not in METHOD_SPECS or not METHOD_SPECS[p][2]:
-            raise ValueError(f"penalty must name a regularized method of {tuple(METHOD_SPECS)}, got {p!r}")
+        if p not in METHOD_SPECS or not METHOD_SPECS[p][3]:
+            raise ValueError(f"methods must name regularized methods of {tuple(METHOD_SPECS)}, got {p!r}")
     split = make_split(dataset, seed, 0.0, resolve_config("paper"))
     X, y = split.X_train, split.y_train
     cells = [(r, p, lam) for r in range(repeats) for p in penalties for lam in lams]
@@ -387,15 +396,16 @@ def time_training(dataset: str = "concrete", lams=(0.0, 0.001, 0.01, 0.05, 0.1, 
     times = {}
     with torch_threads(threads) as used:
         for p in penalties:  # warm-up: first-call costs (allocations, torch.func tracing)
-            engine, pen, _ = METHOD_SPECS[p]
+            engine, pen, method, _ = METHOD_SPECS[p]
             fit_teacher_ensemble(X, y, [max(lams)], [seed], hidden_layer_sizes=_hidden(hidden),
-                                 epochs=1, batch_size=batch, penalty=pen, engine=engine, device=device)
+                                 epochs=1, batch_size=batch, penalty=pen, jacobian_method=method,
+                                 engine=engine, device=device)
         for _, p, lam in cells:
-            engine, pen, _ = METHOD_SPECS[p]
+            engine, pen, method, _ = METHOD_SPECS[p]
             t0 = time.perf_counter()
             fit_teacher_ensemble(X, y, [float(lam)], [seed], hidden_layer_sizes=_hidden(hidden),
-                                 epochs=epochs, batch_size=batch, penalty=pen, engine=engine,
-                                 device=device)
+                                 epochs=epochs, batch_size=batch, penalty=pen, jacobian_method=method,
+                                 engine=engine, device=device)
             times.setdefault((p, float(lam)), []).append(time.perf_counter() - t0)
     rows = [{"dataset": dataset, "method": p, "engine": METHOD_SPECS[p][0], "lam": lam,
              "seconds": statistics.median(ts), "epochs": epochs, "n_train": len(y),
@@ -410,10 +420,15 @@ def time_training(dataset: str = "concrete", lams=(0.0, 0.001, 0.01, 0.05, 0.1, 
 LABELS = {"plain": "plain (fast engine)", "exact": "exact, closed form (fast engine)",
           "plain_autograd": "plain (autograd)", "exact_autograd": "exact, closed form (autograd)",
           "autograd": "double backprop (autograd)", "projection": "random projection (autograd)",
-          "jacrev": "jacrev + vmap (autograd)", "jacfwd": "jacfwd + vmap (autograd)"}
+          "jacrev": "jacrev + vmap (autograd)", "jacfwd": "jacfwd + vmap (autograd)",
+          "lipschitz": "Lipschitz, batch max (fast engine)",
+          "lipschitz_bound": "Lipschitz bound, spectral norms (fast engine)",
+          "lipschitz_autograd": "Lipschitz, batch max (autograd)"}
 STYLE = {"exact": ("C0", "o", "-"), "exact_autograd": ("C1", "s", "--"), "autograd": ("C2", "^", "--"),
          "projection": ("C3", "v", "--"), "jacrev": ("C4", "D", ":"), "jacfwd": ("C5", "P", ":"),
-         "plain_autograd": ("0.5", "x", "-."), "plain": ("k", ".", "-")}
+         "plain_autograd": ("0.5", "x", "-."), "plain": ("k", ".", "-"),
+         "lipschitz": ("C6", "*", "-"), "lipschitz_bound": ("C7", "h", "-"),
+         "lipschitz_autograd": ("C8", "p", "--")}
 
 
 def overhead_figure(grid: pd.DataFrame, paper_overhead: float | None = 10.0, column: str = "ratio_engine"):

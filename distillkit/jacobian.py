@@ -28,7 +28,9 @@ Methods (all differentiable in the parameters, so usable inside a loss):
 
 Every method accepts inputs with leading "ensemble" dimensions, ``x`` of shape
 ``(..., B, d)`` mapped by ``f`` to ``(..., B, m)``, and returns the penalty per leading
-index (a 0-d tensor for a plain batch).
+index (a 0-d tensor for a plain batch); :func:`jacobian_sq_norms` returns the per-sample
+norms, which the Lipschitz penalties of :mod:`distillkit.lipschitz` reduce by a maximum
+instead of a mean.
 """
 from __future__ import annotations
 
@@ -64,9 +66,10 @@ def exact_penalty(weights, masks) -> torch.Tensor:
     return exact_sq_norms(weights, masks).mean(dim=-1)
 
 
-def jacobian_penalty(model, x: torch.Tensor, method: str = "exact", n_projections: int = 1,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
-    """Mean squared Frobenius norm of the input Jacobian of ``model`` over the batch ``x``.
+def jacobian_sq_norms(model, x: torch.Tensor, method: str = "exact", n_projections: int = 1,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+    """Per-sample ``||J(x_i)||_F^2`` of ``model`` on the batch ``x``, shape ``(..., B)``, by
+    any of :data:`METHODS` (``"projection"``: an unbiased estimate per sample).
 
     ``method="exact"`` needs a :class:`distillkit.teacher.MLP` (or anything with a
     ``forward_with_masks`` method and ``weights()``); the others take any callable.
@@ -78,18 +81,25 @@ def jacobian_penalty(model, x: torch.Tensor, method: str = "exact", n_projection
             raise TypeError("method='exact' needs a ReLU MLP with forward_with_masks(); "
                             "use method='autograd' for other modules")
         _, masks = model.forward_with_masks(x)
-        return exact_penalty(model.weights(), masks)
+        return exact_sq_norms(model.weights(), masks)
     if method in ("jacrev", "jacfwd"):
-        return _functorch_penalty(model, x, method)
+        return _functorch_sq_norms(model, x, method)
 
     x = x.detach().requires_grad_(True)
-    return grad_penalty(model(x), x, method, n_projections, generator)
+    return grad_sq_norms(model(x), x, method, n_projections, generator)
 
 
-def grad_penalty(out: torch.Tensor, x: torch.Tensor, method: str = "autograd",
-                 n_projections: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Penalty by double backprop from an output ``out = f(x)`` already computed
-    with ``x.requires_grad`` (lets a training step reuse its forward pass)."""
+def jacobian_penalty(model, x: torch.Tensor, method: str = "exact", n_projections: int = 1,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """Mean squared Frobenius norm of the input Jacobian of ``model`` over the batch ``x``
+    (the batch mean of :func:`jacobian_sq_norms`)."""
+    return jacobian_sq_norms(model, x, method, n_projections, generator).mean(-1)
+
+
+def grad_sq_norms(out: torch.Tensor, x: torch.Tensor, method: str = "autograd",
+                  n_projections: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Per-sample squared Jacobian norms by double backprop from an output ``out = f(x)``
+    already computed with ``x.requires_grad`` (lets a training step reuse its forward pass)."""
     out = _as_2d_out(out, x)
     m = out.shape[-1]
     if method == "autograd":
@@ -97,7 +107,7 @@ def grad_penalty(out: torch.Tensor, x: torch.Tensor, method: str = "autograd",
         for k in range(m):
             (g,) = torch.autograd.grad(out[..., k].sum(), x, create_graph=True)
             total = total + g.pow(2).sum(-1)
-        return total.mean(-1)
+        return total
     if method != "projection":
         raise ValueError(f"grad_penalty supports 'autograd' and 'projection', not {method!r}")
     if n_projections < 1:
@@ -108,10 +118,16 @@ def grad_penalty(out: torch.Tensor, x: torch.Tensor, method: str = "autograd",
         v = v / v.norm(dim=-1, keepdim=True)
         (g,) = torch.autograd.grad((out * v).sum(), x, create_graph=True)
         total = total + m * g.pow(2).sum(-1)
-    return (total / n_projections).mean(-1)
+    return total / n_projections
 
 
-def _functorch_penalty(model, x: torch.Tensor, method: str) -> torch.Tensor:
+def grad_penalty(out: torch.Tensor, x: torch.Tensor, method: str = "autograd",
+                 n_projections: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Batch mean of :func:`grad_sq_norms`."""
+    return grad_sq_norms(out, x, method, n_projections, generator).mean(-1)
+
+
+def _functorch_sq_norms(model, x: torch.Tensor, method: str) -> torch.Tensor:
     from torch.func import jacfwd, jacrev, vmap
 
     jac = jacrev if method == "jacrev" else jacfwd
@@ -120,7 +136,7 @@ def _functorch_penalty(model, x: torch.Tensor, method: str) -> torch.Tensor:
             return _as_2d_out(model(xi.unsqueeze(0)), xi.unsqueeze(0)).squeeze(0)
 
         j = vmap(jac(f_single))(x)  # (B, m, d)
-        return j.pow(2).sum(dim=(-2, -1)).mean()
+        return j.pow(2).sum(dim=(-2, -1))
     if x.dim() != 3:
         raise ValueError(f"method={method!r} takes (B, d) or (G, B, d) inputs, got shape {tuple(x.shape)}")
 
@@ -132,7 +148,7 @@ def _functorch_penalty(model, x: torch.Tensor, method: str) -> torch.Tensor:
 
     j = vmap(jac(f_slice), in_dims=1)(x)  # (B, G, m, G, d)
     j = torch.diagonal(j, dim1=1, dim2=3)  # (B, m, d, G)
-    return j.pow(2).sum(dim=(1, 2)).mean(0)
+    return j.pow(2).sum(dim=(1, 2)).T  # (G, B)
 
 
 def frobenius_reference(model, x: torch.Tensor) -> torch.Tensor:
@@ -144,4 +160,5 @@ def frobenius_reference(model, x: torch.Tensor) -> torch.Tensor:
     return torch.stack(rows)
 
 
-__all__ = ["METHODS", "exact_sq_norms", "jacobian_penalty", "grad_penalty", "exact_penalty", "frobenius_reference"]
+__all__ = ["METHODS", "exact_sq_norms", "jacobian_sq_norms", "jacobian_penalty", "grad_sq_norms", "grad_penalty",
+           "exact_penalty", "frobenius_reference"]

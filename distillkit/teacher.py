@@ -1,4 +1,7 @@
-"""The MLP teacher, trained with ``MSE + lam * mean ||df/dx||_F^2`` (paper eq. 3).
+"""The MLP teacher, trained with ``MSE + lam * penalty``: the Jacobian penalty
+``mean ||df/dx||_F^2`` (paper eq. 3, ``penalty="jacobian"``) or a Lipschitz penalty
+(``"lipschitz"``: ``max ||df/dx||^2`` over the batch; ``"lipschitz_bound"``: the squared
+product of the layers' spectral norms; see :mod:`distillkit.lipschitz`).
 
 Defaults follow the paper's Table 5: one hidden layer of 100 ReLU units, Adam with
 learning rate 1e-3, 100 epochs, batch size 128.
@@ -6,17 +9,19 @@ learning rate 1e-3, 100 epochs, batch size 128.
 Training keeps the whole data set as one tensor on the device and batches by index
 (no DataLoader, no per-sample Python work). Two training engines:
 
-``"fast"`` (used whenever it applies: one hidden layer, one output, ``penalty="exact"``)
+``"fast"`` (used whenever it applies: one hidden layer, one output, a closed-form penalty:
+``jacobian_method="exact"`` or ``penalty="lipschitz_bound"``)
     A hand-written forward and backward pass, no autograd. For a scalar-output ReLU
     network the input Jacobian is a single row, ``J(x) = (m(x) * w2) @ W1`` with the
     0/1 activation mask ``m``; the same matmul gives the network output (a ReLU net is
     locally affine), and the gradients of MSE and penalty fold into one shared matmul,
-    so beyond a plain step the penalty costs two small elementwise operations
-    (derivation in :class:`FastEngine`). Parameters live in one flat buffer updated by
-    one fused Adam call.
+    so beyond a plain step the Jacobian penalty costs two small elementwise operations
+    and the local Lipschitz penalty a per-sample norm, a maximum and a gather/scatter of
+    one column (derivation in :class:`FastEngine`). Parameters live in one flat buffer
+    updated by one fused Adam call.
 ``"autograd"``
-    ``loss.backward()`` on any depth, any output size and any penalty method of
-    :mod:`distillkit.jacobian` (``exact``, ``autograd``, ``projection``, ``jacrev``,
+    ``loss.backward()`` on any depth, any output size, any penalty and any Jacobian method
+    of :mod:`distillkit.jacobian` (``exact``, ``autograd``, ``projection``, ``jacrev``,
     ``jacfwd``).
 
 Several teachers that share the data but differ in ``lam`` and seed train as one
@@ -38,7 +43,8 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from torch import nn
 
-from .jacobian import METHODS, exact_penalty, exact_sq_norms, grad_penalty, jacobian_penalty
+from .jacobian import METHODS, exact_sq_norms, grad_sq_norms, jacobian_sq_norms
+from .lipschitz import PENALTIES, bound_penalty, check_penalty, top_right_singular_vector
 
 ENGINES = ("auto", "fast", "autograd")
 ADAM_BETAS = (0.9, 0.999)
@@ -124,14 +130,17 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 # --------------------------------------------------------------------------- engines
 
-def fast_engine_applies(model: MLP, lams: torch.Tensor, penalty: str, explicit: bool = False) -> bool:
+def fast_engine_applies(model: MLP, lams: torch.Tensor, penalty: str = "jacobian",
+                        jacobian_method: str = "exact", explicit: bool = False) -> bool:
     """Whether the hand-written engine can train ``model``: one hidden layer, one output,
-    and ``penalty="exact"``. ``engine="auto"`` picks it by the penalty alone, so a fit
-    with λ = 0 runs on the same engine as one with λ > 0 and the two time alike; an
-    explicit ``engine="fast"`` also accepts any penalty when every λ is 0."""
+    and a penalty it computes in closed form (``jacobian_method="exact"``, or the
+    data-free ``penalty="lipschitz_bound"``). ``engine="auto"`` picks it by the penalty
+    alone, so a fit with λ = 0 runs on the same engine as one with λ > 0 and the two time
+    alike; an explicit ``engine="fast"`` also accepts any method when every λ is 0."""
     if len(model.sizes) != 3 or model.sizes[-1] != 1:
         return False
-    return penalty == "exact" or (explicit and not bool((lams > 0).any()))
+    closed_form = jacobian_method == "exact" or penalty == "lipschitz_bound"
+    return closed_form or (explicit and not bool((lams > 0).any()))
 
 
 _NO_FUSED_ADAM: set[str] = set()  # device types where torch has no fused Adam kernel
@@ -170,9 +179,17 @@ class _Chunk:
         self.WaT_mT = self.WaT.mT
         self.gWaT, self.gw2, self.gb2 = eng.gWaT[lo:hi], eng.gw2[lo:hi], eng.gb2[lo:hi]
         self.w2_row, self.b2_col = self.w2.unsqueeze(1), self.b2.unsqueeze(1)
-        self.acc_r, self.acc_p = eng.acc_r[lo:hi], eng.acc_p[lo:hi]
+        self.acc_r, self.acc_p, self.acc_q = eng.acc_r[lo:hi], eng.acc_p[lo:hi], eng.acc_q[lo:hi]
         self.lams = eng.lams[lo:hi]
         self.penalized = bool((self.lams > 0).any())
+        self.penalty, self.eng = eng.penalty, eng
+        if self.penalty == "lipschitz_bound":  # power-iteration state and gradient views
+            self.v = eng.v[lo:hi]
+            self.v_row, self.v_col = self.v.unsqueeze(1), self.v.unsqueeze(2)
+            self.W1T, self.gW1T = self.WaT[:, :eng.d], self.gWaT[:, :eng.d]
+            self.two_lams = 2 * self.lams
+        if self.penalty == "lipschitz":  # one (members, 1) view per step of an epoch, made once
+            self.max_slots = [eng.max_hist[lo:hi, i:i + 1] for i in range(eng.max_hist.shape[1])]
         self.kw = dict(device=eng.device, dtype=eng.dtype)
         self.d, self.h, self.k = eng.d, eng.h, eng.k
         self.WsT = torch.empty(hi - lo, self.k, self.h, **self.kw)
@@ -190,6 +207,17 @@ class _Chunk:
                 "M": torch.empty(G, h, k, **kw), "r": torch.empty(G, B, **kw),
                 "cvec": (2.0 / B * self.lams).reshape(G, 1, 1).to(**kw), "scale": 2.0 / B,
                 "acc_r": self.acc_r[:, :B], "acc_p": self.acc_p[:, :, :B]}
+            if self.penalty == "lipschitz":  # per-sample norms, the batch maximum and its sample
+                imax = torch.zeros(G, 1, device=kw["device"], dtype=torch.long)
+                # idx: a view of imax made once; torch.max writes imax in place each step
+                buf.update(sq=torch.empty(G, B, **kw), imax=imax, idx=imax.unsqueeze(1).expand(-1, d, 1),
+                           Jmax=torch.empty(G, d, 1, **kw),
+                           c2lam=(2.0 * self.lams).reshape(G, 1, 1).to(**kw))
+                if G == 1:  # a lone teacher: 2 lam as a Python number saves a kernel per step
+                    buf.update(J0=buf["JT"][0, :d], VT0=buf["VT"][0, :d], i0=imax.view(1), Jmax0=buf["Jmax"][0],
+                               alpha=2.0 * float(self.lams[0]))
+            elif self.penalty == "lipschitz_bound":
+                buf.update(a=torch.empty(G, 1, h, **kw), Wv=torch.empty(G, d, 1, **kw))
             buf.update(J=buf["JT"][:, :d], VT_d=buf["VT"][:, :d], VT_mT=buf["VT"].mT,
                        MT=buf["M"].mT, r_row=buf["r"].unsqueeze(1))
             self._bufs[B] = buf
@@ -209,15 +237,48 @@ class _Chunk:
         buf["acc_r"].addcmul_(r, r)
         r.mul_(buf["scale"])                             # dL/df = 2 r / B
         torch.mul(XT, buf["r_row"], out=buf["VT"])
-        if self.penalized:
+        if self.penalized and self.penalty == "jacobian":
             J = buf["J"]
             buf["acc_p"].addcmul_(J, J)
             buf["VT_d"].addcmul_(J, buf["cvec"])         # + (2 lam / B) J
+        elif self.penalized and self.penalty == "lipschitz":
+            self._local_max(buf, XT.shape[-1])
         torch.bmm(zT, buf["VT_mT"], out=buf["M"])        # m^T V  (G, h, k)
         MT = buf["MT"]
         torch.mul(MT, self.w2_row, out=self.gWaT)
         torch.linalg.vecdot(self.WaT, MT, dim=1, out=self.gw2)
         torch.sum(r, -1, out=self.gb2)
+        if self.penalized and self.penalty == "lipschitz_bound":
+            self._global_bound(buf, XT.shape[-1])
+
+    def _local_max(self, buf: dict, B: int) -> None:
+        """``lam * max_i ||J_i||^2``: only the maximizing sample i* gets ``2 lam J_i*`` added
+        to its row of V (the gradient of ``s_i*`` through the shared matmul, as for the
+        Jacobian penalty but without the 1/B)."""
+        J, sq, idx = buf["J"], buf["sq"], buf["idx"]
+        torch.linalg.vecdot(J, J, dim=1, out=sq)         # s_i = ||J_i||^2  (G, B)
+        # the maximum goes straight into this step's slot of the epoch's record (for the loss)
+        torch.max(sq, -1, keepdim=True, out=(self.max_slots[self.eng.slot], buf["imax"]))
+        if "alpha" in buf:
+            torch.index_select(buf["J0"], 1, buf["i0"], out=buf["Jmax0"])
+            buf["VT0"].index_add_(1, buf["i0"], buf["Jmax0"], alpha=buf["alpha"])
+            return
+        torch.gather(J, 2, idx, out=buf["Jmax"]).mul_(buf["c2lam"])
+        buf["VT_d"].scatter_add_(2, idx, buf["Jmax"])
+
+    def _global_bound(self, buf: dict, B: int) -> None:
+        """``lam * ||w2||^2 ||W1 v||^2`` with the tracked singular vector v (see
+        :mod:`distillkit.lipschitz`): adds ``2 lam ||w2||^2 (W1 v) v^T`` to dL/dW1 and
+        ``2 lam ||W1 v||^2 w2`` to dL/dw2, then one power-iteration step on v."""
+        a = buf["a"]
+        torch.bmm(self.v_row, self.W1T, out=a)          # (W1 v)^T  (G, 1, h)
+        sig2 = torch.linalg.vecdot(a, a).squeeze(-1)     # ||W1 v||^2  (G,)
+        n2 = torch.linalg.vecdot(self.w2, self.w2)       # ||w2||^2
+        self.acc_q.addcmul_(sig2, n2, value=B)
+        self.gW1T.baddbmm_(self.v_col * (self.two_lams * n2).reshape(-1, 1, 1), a)
+        self.gw2.addcmul_(self.w2, (self.two_lams * sig2).unsqueeze(-1))
+        Wv = torch.bmm(self.W1T, a.mT, out=buf["Wv"])     # W1^T W1 v  (G, d, 1)
+        torch.div(Wv.squeeze(-1), torch.linalg.vector_norm(Wv, dim=1), out=self.v)
 
 
 class FastEngine:
@@ -236,6 +297,11 @@ class FastEngine:
       ``dL/dWa = w2[:, None] * M``, ``dL/dw2 = rowsum(Wa * M)``, ``dL/db2 = sum(g)``.
       MSE and penalty share the matmul ``M``; beyond a plain step the penalty costs
       two small elementwise ops (``Ja`` is needed for ``f`` anyway).
+    * ``penalty="lipschitz"`` (``lam * max_i ||J_i||^2``): the same, with ``2 lam J_i*``
+      added to ``V`` at the maximizing sample ``i*`` only.
+    * ``penalty="lipschitz_bound"`` (``lam ||w2||^2 ||W1 v||^2``, v tracked by one
+      power-iteration step per training step): independent of the batch; its gradient,
+      ``2 lam ||w2||^2 (W1 v) v^T`` and ``2 lam ||W1 v||^2 w2``, is added after the matmul.
 
     Everything is batched over the G ensemble members and kept feature-major
     (``(G, features, B)``) so elementwise work runs along contiguous rows. Members are
@@ -248,12 +314,13 @@ class FastEngine:
     """
 
     def __init__(self, model: MLP, X: torch.Tensor, y: torch.Tensor, lams: torch.Tensor, *,
-                 batch_size: int, learning_rate: float, chunk: int | None = None,
-                 chunk_bytes: int = 16 << 20):
+                 batch_size: int, learning_rate: float, penalty: str = "jacobian",
+                 chunk: int | None = None, chunk_bytes: int = 16 << 20):
         if len(model.sizes) != 3 or model.sizes[-1] != 1:
             raise ValueError("the fast engine needs one hidden layer and one output; "
                              "use engine='autograd'")
-        self.model = model
+        check_penalty(penalty)
+        self.model, self.penalty = model, penalty
         self.G = G = 1 if model.ensemble_size is None else model.ensemble_size
         d, h = model.sizes[0], model.sizes[1]
         self.d, self.h, self.k = d, h, d + 1
@@ -282,6 +349,14 @@ class FastEngine:
         self.gWaT, self.gw2, self.gb2 = self._split(self.grad)
         self.acc_r = torch.zeros(G, self.batch_size, device=self.device, dtype=self.dtype)
         self.acc_p = torch.zeros(G, d, self.batch_size, device=self.device, dtype=self.dtype)
+        self.acc_q = torch.zeros(G, device=self.device, dtype=self.dtype)  # B * max or bound, summed
+        self.v = torch.zeros(G, d, device=self.device, dtype=self.dtype)   # tracked singular vector
+        # local Lipschitz: each step's batch maximum, weighted by its batch size at the epoch's end
+        steps = math.ceil(self.n / self.batch_size)
+        self.max_hist = torch.zeros(G, steps, device=self.device, dtype=self.dtype)
+        self.slot_rows = torch.tensor([min(self.batch_size, self.n - i * self.batch_size)
+                                       for i in range(steps)], device=self.device, dtype=self.dtype)
+        self.slot = 0
         if chunk is None:
             per_member = h * self.batch_size * self.XYT.element_size()
             chunk = max(1, chunk_bytes // per_member)
@@ -290,6 +365,14 @@ class FastEngine:
         bounds = [round(i * G / n_chunks) for i in range(n_chunks + 1)]  # even sizes
         self.chunks = [_Chunk(self, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
         self.load_from_model()
+        self.refresh_singular_vector()
+
+    def refresh_singular_vector(self) -> None:
+        """For ``penalty="lipschitz_bound"``: reset the tracked vector to the exact top right
+        singular vector of W1 (one small SVD; done at the start of every epoch, so the
+        power iteration never drifts for more than an epoch)."""
+        if self.penalty == "lipschitz_bound" and self.penalized:
+            self.v.copy_(top_right_singular_vector(self.WaT[:, :self.d].mT))
 
     def _split(self, flat):
         G, k, h = self.G, self.k, self.h
@@ -326,13 +409,13 @@ class FastEngine:
         """Training loss per member and its gradient in the layout of :class:`MLP`, for
         one batch ``xb`` (G, B, d), ``yb`` (G, B). For tests; does not step."""
         XT = torch.cat([xb.mT, torch.ones_like(xb[:, None, :, 0])], 1)
-        self.acc_r.zero_()
-        self.acc_p.zero_()
+        self._zero_acc()
         self._forward_backward(XT, yb)
         B = xb.shape[1]
-        loss = (self.acc_r.sum(-1) + self.lams * self.acc_p.sum((1, 2))) / B
-        self.acc_r.zero_()
-        self.acc_p.zero_()
+        pen = {"jacobian": self.acc_p.sum((1, 2)) / B, "lipschitz": self.max_hist[:, 0],
+               "lipschitz_bound": self.acc_q / B}[self.penalty]
+        loss = self.acc_r.sum(-1) / B + self.lams * pen
+        self._zero_acc()
         grads = {"W1": self.gWaT[:, :self.d].mT.clone(), "b1": self.gWaT[:, self.d].clone(),
                  "W2": self.gw2.unsqueeze(1).clone(), "b2": self.gb2.unsqueeze(1).clone()}
         return loss, grads
@@ -349,15 +432,22 @@ class FastEngine:
             raise ValueError(f"need one row order per member ({self.G}), got {perm.shape[0]}")
         U, k = perm.shape[0], self.k
         self._inverse = inverse
+        self.refresh_singular_vector()
         if self.XYT.numel() * U * self.XYT.element_size() <= 256 * 2**20:
             # one gather per epoch, (U, d+2, n); each step then reads a slice
             data = self.XYT.index_select(1, perm.reshape(-1)).view(-1, U, self.n).permute(1, 0, 2)
             self._XT, self._Y, self._perm = data[:, :k], data[:, k], None
         else:  # too large to copy per member: gather each batch
             self._XT, self._Y, self._perm = None, None, perm
+        self._zero_acc()
+        return math.ceil(self.n / self.batch_size)
+
+    def _zero_acc(self) -> None:
         self.acc_r.zero_()
         self.acc_p.zero_()
-        return math.ceil(self.n / self.batch_size)
+        self.acc_q.zero_()
+        self.max_hist.zero_()
+        self.slot = 0
 
     def step(self, i: int) -> None:
         lo, hi = i * self.batch_size, min((i + 1) * self.batch_size, self.n)
@@ -369,6 +459,7 @@ class FastEngine:
             XT, yb = data[:, :self.k], data[:, self.k]
         if self._inverse is not None:  # members sharing a row order share the gathered batch
             XT, yb = XT.index_select(0, self._inverse), yb.index_select(0, self._inverse)
+        self.slot = i
         self._forward_backward(XT, yb)
         _adam_step(self.theta, self.grad, self.exp_avg, self.exp_avg_sq, self.step_t, self.lr)
 
@@ -376,7 +467,9 @@ class FastEngine:
         """Mean training loss of the epoch per member, (G,)."""
         loss = self.acc_r.sum(-1)
         if self.penalized:
-            loss = loss + self.lams * self.acc_p.sum((1, 2))
+            pen = {"jacobian": lambda: self.acc_p.sum((1, 2)), "lipschitz_bound": lambda: self.acc_q,
+                   "lipschitz": lambda: self.max_hist @ self.slot_rows}[self.penalty]()
+            loss = loss + self.lams * pen
         return loss / self.n
 
     def finish(self) -> None:
@@ -384,17 +477,18 @@ class FastEngine:
 
 
 class AutogradEngine:
-    """``loss.backward()`` training for any depth, output size and penalty method."""
+    """``loss.backward()`` training for any depth, output size, penalty and Jacobian method."""
 
     def __init__(self, model: MLP, X: torch.Tensor, y: torch.Tensor, lams: torch.Tensor, *,
-                 batch_size: int, learning_rate: float, penalty: str = "exact",
-                 n_projections: int = 1, proj_seed: int = 1):
+                 batch_size: int, learning_rate: float, penalty: str = "jacobian",
+                 jacobian_method: str = "exact", n_projections: int = 1, proj_seed: int = 1):
+        check_penalty(penalty, jacobian_method)
         self.model, self.X, self.y = model, X, y
         self.lams = lams.to(device=X.device, dtype=X.dtype)
         if model.ensemble_size is None:
             self.lams = self.lams.reshape(())
         self.regularized = bool((self.lams > 0).any())
-        self.penalty, self.n_projections = penalty, n_projections
+        self.penalty, self.jacobian_method, self.n_projections = penalty, jacobian_method, n_projections
         self.batch_size, self.n = int(batch_size), X.shape[0]
         try:  # the fused kernel (CPU since torch 2.4, CUDA) saves most of Adam's overhead
             self.opt = torch.optim.Adam(model.parameters(), lr=learning_rate, betas=ADAM_BETAS,
@@ -413,17 +507,26 @@ class AutogradEngine:
 
     def loss(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
         """Training loss per member (differentiable) for one batch."""
-        penalty, model = self.penalty, self.model
-        if self.regularized and penalty == "exact":
+        method, model = self.jacobian_method, self.model
+        sq = None  # per-sample squared Jacobian norms, for the Jacobian and local Lipschitz penalties
+        if not self.regularized or self.penalty == "lipschitz_bound":
+            out = model(xb)
+        elif method == "exact":  # reuse the forward pass's masks
             out, masks = model.forward_with_masks(xb)
-            pen = exact_penalty(model.weights(), masks)
-        elif self.regularized and penalty in ("autograd", "projection"):
+            sq = exact_sq_norms(model.weights(), masks)
+        elif method in ("autograd", "projection"):  # reuse the forward pass's graph
             xb = xb.detach().requires_grad_(True)
             out = model(xb)
-            pen = grad_penalty(out, xb, penalty, self.n_projections, self.proj_gen)
+            sq = grad_sq_norms(out, xb, method, self.n_projections, self.proj_gen)
         else:
             out = model(xb)
-            pen = jacobian_penalty(model, xb, penalty) if self.regularized else None
+            sq = jacobian_sq_norms(model, xb, method)
+        if not self.regularized:
+            pen = None
+        elif self.penalty == "lipschitz_bound":
+            pen = bound_penalty(model.weights())  # exact spectral norms (SVD)
+        else:
+            pen = sq.mean(-1) if self.penalty == "jacobian" else sq.amax(-1)
         mse = (out.squeeze(-1) - yb).pow(2).mean(-1)
         return mse if pen is None else mse + self.lams * pen
 
@@ -443,22 +546,24 @@ class AutogradEngine:
 
 
 def make_engine(model: MLP, X, y, lams, *, batch_size: int, learning_rate: float,
-                penalty: str = "exact", n_projections: int = 1, engine: str = "auto",
-                proj_seed: int = 1, chunk: int | None = None):
+                penalty: str = "jacobian", jacobian_method: str = "exact", n_projections: int = 1,
+                engine: str = "auto", proj_seed: int = 1, chunk: int | None = None):
     """The training engine for ``model`` (see the module docstring); ``chunk`` caps the
     members the fast engine processes at once (default: by cache size)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINES}")
+    check_penalty(penalty, jacobian_method)
     lams = torch.as_tensor(lams, dtype=X.dtype).reshape(-1).to(X.device)
-    fast_ok = fast_engine_applies(model, lams, penalty, explicit=engine == "fast")
+    fast_ok = fast_engine_applies(model, lams, penalty, jacobian_method, explicit=engine == "fast")
     if engine == "fast" and not fast_ok:
-        raise ValueError("engine='fast' needs one hidden layer, one output and penalty='exact' "
+        raise ValueError("engine='fast' needs one hidden layer, one output and jacobian_method='exact' "
                          "(or lam=0); use engine='autograd'")
     if engine == "fast" or (engine == "auto" and fast_ok):
         return FastEngine(model, X, y, lams, batch_size=batch_size, learning_rate=learning_rate,
-                          chunk=chunk)
+                          penalty=penalty, chunk=chunk)
     return AutogradEngine(model, X, y, lams, batch_size=batch_size, learning_rate=learning_rate,
-                          penalty=penalty, n_projections=n_projections, proj_seed=proj_seed)
+                          penalty=penalty, jacobian_method=jacobian_method,
+                          n_projections=n_projections, proj_seed=proj_seed)
 
 
 def epoch_permutations(generators: list[torch.Generator], n: int, device,
@@ -485,8 +590,8 @@ def epoch_permutations(generators: list[torch.Generator], n: int, device,
 
 def train_mlp(model: MLP, X: torch.Tensor, y: torch.Tensor, lams: torch.Tensor,
               generators: list[torch.Generator], *, epochs: int, batch_size: int,
-              learning_rate: float, penalty: str = "exact", n_projections: int = 1,
-              progress: bool = False, engine: str = "auto") -> np.ndarray:
+              learning_rate: float, penalty: str = "jacobian", jacobian_method: str = "exact",
+              n_projections: int = 1, progress: bool = False, engine: str = "auto") -> np.ndarray:
     """Train ``model`` in place; return the loss per epoch and member, shape ``(epochs, G)``.
 
     ``X`` ``(n, d)`` and ``y`` ``(n,)`` live on the model's device; ``lams`` has one
@@ -496,8 +601,8 @@ def train_mlp(model: MLP, X: torch.Tensor, y: torch.Tensor, lams: torch.Tensor,
     """
     n = X.shape[0]
     eng = make_engine(model, X, y, lams, batch_size=batch_size, learning_rate=learning_rate,
-                      penalty=penalty, n_projections=n_projections, engine=engine,
-                      proj_seed=int(generators[0].initial_seed()) + 1)
+                      penalty=penalty, jacobian_method=jacobian_method, n_projections=n_projections,
+                      engine=engine, proj_seed=int(generators[0].initial_seed()) + 1)
     history = np.zeros((epochs, torch.as_tensor(lams).numel()))
     epoch_iter = range(epochs)
     if progress:
@@ -545,15 +650,20 @@ def _seed_of(random_state) -> int:
 
 
 class MLPTeacher(RegressorMixin, BaseEstimator):
-    """MLP regressor trained with the Jacobian penalty (scikit-learn conventions).
+    """MLP regressor trained with a smoothness penalty (scikit-learn conventions).
 
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default (100,)
-    lam : float >= 0, weight of the penalty ``mean ||df/dx||_F^2``; 0 is a plain MLP.
-    penalty : {"exact", "autograd", "projection", "jacrev", "jacfwd"}, how the penalty is computed.
+    lam : float >= 0, weight of the penalty; 0 is a plain MLP.
+    penalty : {"jacobian", "lipschitz", "lipschitz_bound"}, which penalty
+        (:mod:`distillkit.lipschitz`): the batch mean of ``||df/dx||^2`` (paper eq. 3), its
+        batch maximum, or the squared product of the layers' spectral norms.
+    jacobian_method : {"exact", "autograd", "projection", "jacrev", "jacfwd"}, how the
+        per-sample Jacobian is computed (:mod:`distillkit.jacobian`; not used by
+        ``"lipschitz_bound"``).
     epochs, batch_size, learning_rate : Adam training budget (paper: 100, 128, 1e-3).
-    n_projections : projections per step for ``penalty="projection"``.
+    n_projections : projections per step for ``jacobian_method="projection"``.
     random_state : int or None. Seeds the initial weights and the batch order.
     device : "auto" (CUDA when available), "cpu", "cuda", ...
     engine : "auto" (the hand-written engine where it applies), "fast", "autograd".
@@ -564,12 +674,13 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
     n_steps_ : optimizer steps, device_ : the torch device used.
     """
 
-    def __init__(self, hidden_layer_sizes=(100,), lam=0.0, penalty="exact", epochs=100,
-                 batch_size=128, learning_rate=1e-3, n_projections=1, random_state=None,
+    def __init__(self, hidden_layer_sizes=(100,), lam=0.0, penalty="jacobian", jacobian_method="exact",
+                 epochs=100, batch_size=128, learning_rate=1e-3, n_projections=1, random_state=None,
                  device="auto", engine="auto"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.lam = lam
         self.penalty = penalty
+        self.jacobian_method = jacobian_method
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -580,8 +691,7 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
 
     def _validate_params(self):
         _check_lam(self.lam)
-        if self.penalty not in METHODS:
-            raise ValueError(f"unknown penalty {self.penalty!r}; choose one of {METHODS}")
+        check_penalty(self.penalty, self.jacobian_method)
         hidden = tuple(self.hidden_layer_sizes)
         if not hidden or any(int(h) < 1 for h in hidden):
             raise ValueError(f"hidden_layer_sizes must be positive ints, got {self.hidden_layer_sizes!r}")
@@ -593,8 +703,9 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
         if self.engine not in ENGINES:
             raise ValueError(f"unknown engine {self.engine!r}; choose one of {ENGINES}")
-        if self.engine == "fast" and (len(hidden) != 1 or (self.penalty != "exact" and self.lam > 0)):
-            raise ValueError("engine='fast' needs one hidden layer and penalty='exact' (or lam=0)")
+        closed_form = self.jacobian_method == "exact" or self.penalty == "lipschitz_bound"
+        if self.engine == "fast" and (len(hidden) != 1 or (not closed_form and self.lam > 0)):
+            raise ValueError("engine='fast' needs one hidden layer and jacobian_method='exact' (or lam=0)")
 
     def fit(self, X, y, progress: bool = False):
         self._validate_params()
@@ -614,6 +725,16 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
         with torch.no_grad():
             _, masks = self.model_.forward_with_masks(torch.as_tensor(X, device=self.device_))
             return exact_sq_norms(self.model_.weights(), masks).double().cpu().numpy()
+
+    def lipschitz_bound(self) -> float:
+        """Gouk et al.'s global bound ``prod_l ||W_l||_2`` on the fitted network's Lipschitz
+        constant (exact spectral norms); a smoothness diagnostic needing no data."""
+        if not hasattr(self, "model_"):
+            from sklearn.exceptions import NotFittedError
+            raise NotFittedError("MLPTeacher is not fitted yet; call fit(X, y) first")
+        from .lipschitz import lipschitz_bound
+        with torch.no_grad():
+            return float(lipschitz_bound(self.model_.weights()))
 
     def _check_fitted_X(self, X):
         if not hasattr(self, "model_"):
@@ -668,7 +789,8 @@ def fit_teacher_ensemble(X, y, lams, seeds, progress: bool = False, _template=No
     t0 = time.perf_counter()
     history = train_mlp(model, Xt, yt, lam_t, generators, epochs=template.epochs,
                         batch_size=template.batch_size, learning_rate=template.learning_rate,
-                        penalty=template.penalty, n_projections=template.n_projections,
+                        penalty=template.penalty, jacobian_method=template.jacobian_method,
+                        n_projections=template.n_projections,
                         progress=progress, engine=template.engine)
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -692,4 +814,4 @@ def fit_teacher_ensemble(X, y, lams, seeds, progress: bool = False, _template=No
 
 __all__ = ["MLP", "MLPTeacher", "fit_teacher", "fit_teacher_ensemble", "train_mlp", "resolve_device",
            "FastEngine", "AutogradEngine", "make_engine", "fast_engine_applies",
-           "epoch_permutations", "relu_mask", "ENGINES"]
+           "epoch_permutations", "relu_mask", "ENGINES", "PENALTIES", "METHODS"]

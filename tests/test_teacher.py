@@ -40,7 +40,7 @@ def test_fast_gradient_equals_autograd(dtype, tol):
     model = _mlp(d, h, G, dtype)
     idx = torch.stack([torch.randperm(n, generator=gen)[:B] for _ in range(G)])
     loss, grads = FastEngine(model, X, y, lams, batch_size=B, learning_rate=1e-3).loss_and_grad(X[idx], y[idx])
-    ref = AutogradEngine(model, X, y, lams, batch_size=B, learning_rate=1e-3, penalty="exact")
+    ref = AutogradEngine(model, X, y, lams, batch_size=B, learning_rate=1e-3, jacobian_method="exact")
     ref_loss = ref.loss(X[idx], y[idx])
     ref_loss.sum().backward()
     torch.testing.assert_close(loss, ref_loss.detach(), rtol=tol, atol=tol)
@@ -194,15 +194,17 @@ def test_jacobian_sq_norm_matches_reference():
 
 def test_deep_and_other_penalties_use_the_autograd_engine():
     X, y = _data(n=96)
-    for params in ({"hidden_layer_sizes": (8, 8)}, {"penalty": "autograd"}, {"penalty": "jacfwd"},
-                   {"penalty": "projection", "n_projections": 2}):
+    for params in ({"hidden_layer_sizes": (8, 8)}, {"jacobian_method": "autograd"}, {"jacobian_method": "jacfwd"},
+                   {"jacobian_method": "projection", "n_projections": 2},
+                   {"penalty": "lipschitz", "jacobian_method": "autograd"},
+                   {"penalty": "lipschitz_bound", "hidden_layer_sizes": (8, 8)}):
         t = fit_teacher(X, y, 0.05, epochs=2, random_state=0, device="cpu", **params)
         assert np.isfinite(t.predict(X)).all() and t.loss_curve_.shape == (2,)
     # "auto" picks the engine by penalty, not by λ, so λ = 0 and λ > 0 fits time alike;
     # an explicit engine="fast" accepts any penalty when every λ is 0
     model = _mlp(5, 4, 2, torch.float32)
     Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
-    kw = dict(batch_size=32, learning_rate=1e-3, penalty="jacrev")
+    kw = dict(batch_size=32, learning_rate=1e-3, jacobian_method="jacrev")
     assert isinstance(make_engine(model, Xt, yt, [0.0, 0.0], **kw), AutogradEngine)
     assert isinstance(make_engine(model, Xt, yt, [0.0, 0.0], engine="fast", **kw), FastEngine)
     with pytest.raises(ValueError, match="engine='fast' needs"):
@@ -248,6 +250,8 @@ def test_not_fitted():
     ({"lam": -0.1}, "lam must be a finite number >= 0"),
     ({"lam": float("nan")}, "lam must be a finite number >= 0"),
     ({"penalty": "finite-differences"}, "unknown penalty"),
+    ({"penalty": "exact"}, "is a Jacobian method: pass jacobian_method='exact'"),
+    ({"jacobian_method": "finite-differences"}, "unknown jacobian_method"),
     ({"engine": "turbo"}, "unknown engine"),
     ({"engine": "fast", "hidden_layer_sizes": (4, 4)}, "engine='fast' needs one hidden layer"),
     ({"epochs": 0}, "epochs must be a positive int"),
