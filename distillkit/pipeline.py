@@ -34,7 +34,7 @@ SR_DRAW_STRIDE = 10_000  # extra SR draws (selection-bias control) use disjoint 
 BASE_CONFIG = {
     # teacher
     "hidden_layer_sizes": (100,), "epochs": 100, "batch_size": 128, "learning_rate": 1e-3,
-    "penalty": "exact", "device": "auto",
+    "penalty": "jacobian", "jacobian_method": "exact", "device": "auto",
     # symbolic student
     "population_size": 500, "generations": 30, "function_set": ("add", "sub", "mul", "div"),
     "parsimony_coefficient": 0.001, "stopping_r2": 0.01, "max_samples": 1.0,
@@ -51,7 +51,7 @@ PROFILES = {
     "full": {"config": {}, "lams": PAPER_LAMS, "seeds": tuple(range(10)), "robustness_seeds": 10},
 }
 
-TEACHER_KEYS = ("hidden_layer_sizes", "epochs", "batch_size", "learning_rate", "penalty")
+TEACHER_KEYS = ("hidden_layer_sizes", "epochs", "batch_size", "learning_rate", "penalty", "jacobian_method")
 SPLIT_KEYS = ("test_size", "validation_size", "scale_target")
 
 
@@ -178,7 +178,8 @@ def evaluate(dataset, lam: float, seed: int, noise: float, config: dict, teacher
                       linear_r2=_r2(split.y_test, lin.predict(split.X_test)))
     record.update(n_train=len(split.y_train), n_test=len(split.y_test),
                   n_features=len(split.feature_names), scale_target=split.scale_target,
-                  penalty=config["penalty"], config=json.dumps(config, sort_keys=True),
+                  penalty=config["penalty"], jacobian_method=config["jacobian_method"],
+                  config=json.dumps(config, sort_keys=True),
                   versions=json.dumps(versions(), sort_keys=True))
     return record
 
