@@ -1,4 +1,4 @@
-"""Benchmarks of the Jacobian penalty (``make bench``): prints tables, writes JSON.
+"""Benchmarks of the Jacobian and Lipschitz penalties (``make bench``): prints tables, writes JSON.
 
     python benchmarks/run.py                 # full run (a few minutes on 2 cores)
     python benchmarks/run.py --quick         # smaller grid, for a smoke check
@@ -61,6 +61,8 @@ def main(argv=None) -> int:
     ratios = paper.set_index("method")
     record["headline"] = {
         "exact_over_plain": float(ratios.loc["exact", "ratio"]),
+        "lipschitz_over_plain": float(ratios.loc["lipschitz", "ratio"]),
+        "lipschitz_bound_over_plain": float(ratios.loc["lipschitz_bound", "ratio"]),
         "exact_over_best_plain": float(ratios.loc["exact", "ratio_best_plain"]),
         "exact_autograd_over_plain_autograd": float(ratios.loc["exact_autograd", "ratio_engine"]),
         "double_backprop_over_plain_autograd": float(ratios.loc["autograd", "ratio_engine"]),
@@ -96,8 +98,9 @@ def main(argv=None) -> int:
     # 4. full training on Concrete per λ (paper Figure 2)
     try:
         train = bench.time_training("concrete", lams=LAMS, epochs=10 if q else 100,
-                                    penalty=("exact",) if q else
-                                    ("exact", "exact_autograd", "autograd", "projection", "jacrev", "jacfwd"),
+                                    methods=("exact", "lipschitz") if q else
+                                    ("exact", "lipschitz", "lipschitz_bound", "exact_autograd", "autograd",
+                                     "projection", "jacrev", "jacfwd"),
                                     repeats=1 if q else 3, threads=1, device=args.device)
         _show("full training on Concrete, 1 thread (ratio_to_lam0: / λ = 0 on the same engine)", train,
               ["method", "engine", "lam", "seconds", "steps", "ratio_to_lam0"])
@@ -113,7 +116,9 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1, default=str))
     h = record["headline"]
-    print(f"\nheadline: exact/plain = {h['exact_over_plain']:.2f} (fast engine); "
+    print(f"\nheadline: exact/plain = {h['exact_over_plain']:.2f}, lipschitz/plain = "
+          f"{h['lipschitz_over_plain']:.2f}, lipschitz_bound/plain = {h['lipschitz_bound_over_plain']:.2f} "
+          f"(fast engine; target for the Lipschitz penalty: <= 1.3); "
           f"double backprop / plain = {h['double_backprop_over_plain_autograd']:.2f}, "
           f"jacfwd / plain = {h['jacfwd_over_plain_autograd']:.2f} (autograd engine); "
           f"paper: ~{TRAINING_OVERHEAD:.0f}x")

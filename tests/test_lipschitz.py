@@ -176,3 +176,28 @@ def test_bad_names():
         MLPTeacher(penalty="jacfwd").fit(*_data(n=20))
     with pytest.raises(ValueError, match="unknown jacobian_method"):
         penalty_value(_mlp(2, (3,)), torch.zeros(4, 2, dtype=torch.float64), "lipschitz", "fd")
+
+
+# ------------------------------------------------------------------ the pipeline
+
+def test_pipeline_and_sweep_select_the_penalty(tmp_path):
+    import pandas as pd
+
+    from distillkit.data import from_frame
+    from distillkit.pipeline import resolve_config, run
+    from distillkit.sweep import run_grid, teacher_key
+
+    X, y = _data(n=150, d=3)
+    ds = from_frame(pd.DataFrame(X, columns=list("abc")).assign(t=y), target="t", name="toy")
+    tiny = dict(profile="smoke", epochs=2, population_size=20, generations=1, baselines=False)
+    rec = run(ds, lam=0.01, penalty="lipschitz", **tiny)
+    assert rec["penalty"] == "lipschitz" and rec["jacobian_method"] == "exact"
+    assert run(ds, lam=0.01, **tiny)["penalty"] == "jacobian"
+    grid = run_grid([ds], lams=[0.0, 0.01], seeds=[0], cache_dir=tmp_path, progress=False,
+                    penalty="lipschitz_bound", **tiny)
+    assert set(grid.penalty) == {"lipschitz_bound"} and len(grid) == 2
+    # the penalty is part of the teacher's cache key
+    keys = {p: teacher_key(ds, 0, 0.0, 0.01, resolve_config("smoke", penalty=p)) for p in PENALTIES}
+    assert len(set(keys.values())) == len(PENALTIES)
+    with pytest.raises(ValueError, match="penalty"):
+        run(ds, lam=0.01, penalty="exact", **tiny)
