@@ -661,15 +661,20 @@ def _clean_name(c) -> str:
 
 def _one_hot(s: pd.Series, col: str) -> pd.DataFrame:
     levels = s.nunique()
-    if levels > _MAX_LEVELS:
-        numbers = pd.to_numeric(s, errors="coerce")
-        hint = ""
-        if numbers.notna().mean() >= 0.5:
+    if not pd.api.types.is_bool_dtype(s):
+        numbers = pd.to_numeric(s.astype(str), errors="coerce")
+        # many distinct numbers plus a few words ("?", "n/a"): a broken number column,
+        # which one-hot encoding would silently turn into one column per number
+        if numbers.notna().mean() >= 0.5 and numbers.nunique() > 10:
             odd = s[numbers.isna()].astype(str).unique()[:3]
-            hint = f" It is mostly numbers but holds {', '.join(map(repr, odd))}: clean those values."
+            raise DataError(
+                f"Column {col!r} holds numbers and text such as {', '.join(map(repr, odd))}; "
+                "replace those values (missing values?) or convert the column to numbers."
+            )
+    if levels > _MAX_LEVELS:
         raise DataError(
             f"Column {col!r} is categorical with {levels} distinct values (more than "
-            f"{_MAX_LEVELS}); one-hot encoding would add a column per value.{hint} "
+            f"{_MAX_LEVELS}); one-hot encoding would add a column per value. "
             "Drop it or convert it to numbers first."
         )
     if not (isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(s)):
@@ -980,13 +985,16 @@ def split_dataset(
     def fy(a):
         return None if a is None else ((a / y_pre - y_mid) / y_sd).astype(np.float32)
 
-    arrays = {"X_train": fx(X_tr), "y_train": fy(y_tr), "X_test": fx(X_te), "y_test": fy(y_te)}
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # overflow is reported below, as a DataError
+        arrays = {"X_train": fx(X_tr), "y_train": fy(y_tr), "X_test": fx(X_te), "y_test": fy(y_te),
+                  "X_val": fx(X_va), "y_val": fy(y_va)}
         stats_ok = np.isfinite(x_mean) & np.isfinite(x_scale) & (x_scale > 0)
-        rows_ok = np.isfinite(arrays["X_train"]).all(axis=0) & np.isfinite(arrays["X_test"]).all(axis=0)
-    bad = [n for n, ok in zip(ds.feature_names, stats_ok & rows_ok) if not ok]
-    if not (np.isfinite([y_mean, y_scale]).all() and y_scale > 0
-            and np.isfinite(arrays["y_train"]).all() and np.isfinite(arrays["y_test"]).all()):
+        for part in ("X_train", "X_test", "X_val"):
+            if arrays[part] is not None:
+                stats_ok &= np.isfinite(arrays[part]).all(axis=0)
+    bad = [n for n, ok in zip(ds.feature_names, stats_ok) if not ok]
+    if not (np.isfinite([y_mean, y_scale]).all() and y_scale > 0 and all(
+            np.isfinite(arrays[p]).all() for p in ("y_train", "y_test", "y_val") if arrays[p] is not None)):
         bad.append(f"target {ds.y.name!r}")
     if bad:
         raise DataError(
@@ -996,8 +1004,6 @@ def split_dataset(
 
     return Split(
         **arrays,
-        X_val=fx(X_va),
-        y_val=fy(y_va),
         feature_names=ds.feature_names,
         x_mean=x_mean,  # float64: float32 would turn statistics beyond 3.4e38 into inf
         x_scale=x_scale,
