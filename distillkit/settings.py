@@ -28,7 +28,7 @@ class SettingError(ValueError):
 
 @dataclass(frozen=True)
 class Setting:
-    """``kind`` is bool, int, float, str, int_tuple or str_tuple; bounds are inclusive
+    """``kind`` is bool, int, float, bool_or_float, str, int_tuple or str_tuple; bounds are inclusive
     unless ``open_low``/``open_high``; ``pattern`` constrains a str."""
 
     kind: str
@@ -41,6 +41,7 @@ class Setting:
 
     def describe(self) -> str:
         what = {"bool": "true or false", "int": "an integer", "float": "a number",
+                "bool_or_float": "true, false or a number",
                 "str": "a name", "int_tuple": "comma-separated integers",
                 "str_tuple": "comma-separated names"}[self.kind]
         if self.low is not None and self.high is not None:
@@ -71,7 +72,8 @@ SCHEMA: dict[str, Setting] = {
     "max_samples": Setting("float", low=0, high=1, open_low=True),
     "test_size": Setting("float", low=0, high=1, open_low=True, open_high=True),
     "validation_size": Setting("float", low=0, high=1, open_high=True),
-    "scale_target": Setting("bool"),
+    # True standardizes y, False keeps it raw, a number k > 0 centres y with sd k
+    "scale_target": Setting("bool_or_float", low=0, open_low=True),
     "tree_leaves": Setting("int", low=2),
     "baselines": Setting("bool"),
 }
@@ -98,13 +100,16 @@ def _spec(key: str, default=None) -> Setting | None:
     if key in SCHEMA:
         spec = SCHEMA[key]
         # a key whose default changed type (e.g. bool -> name) follows its default
-        compatible = kind is None or kind == spec.kind or {kind, spec.kind} == {"int", "float"}
+        compatible = (kind is None or kind == spec.kind or {kind, spec.kind} == {"int", "float"}
+                      or (spec.kind == "bool_or_float" and kind in ("bool", "int", "float")))
         return spec if compatible else Setting(kind)
     return None if kind is None else Setting(kind)
 
 
 def _parse_text(spec: Setting, text: str):
     t = text.strip()
+    if spec.kind == "bool_or_float":  # a true/false word, else a number
+        return _parse_text(Setting("bool"), t) if t.lower() in _TRUE | _FALSE else float(t)
     if spec.kind == "bool":
         if t.lower() in _TRUE:
             return True
@@ -131,6 +136,10 @@ def _parse_text(spec: Setting, text: str):
 
 def _check(key: str, spec: Setting, value):
     k = spec.kind
+    if k == "bool_or_float":  # a bool (0/1 read as one) stays a bool, any other number is ranged
+        if isinstance(value, bool) or (isinstance(value, (int, float)) and value in (0, 1)):
+            return _check(key, Setting("bool"), value)
+        k = "float"
     if k == "bool":
         if isinstance(value, bool):
             return value

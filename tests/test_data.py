@@ -573,3 +573,22 @@ def test_split_argument_validation(diabetes, kwargs, match):
 def test_split_requires_dataset():
     with pytest.raises(DataError, match="expects a Dataset"):
         split_dataset(pd.DataFrame({"a": [1, 2]}))
+
+
+def test_numeric_scale_target_centres_y_with_that_sd():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x": rng.normal(size=200)})
+    df["y"] = 150.0 + 70.0 * df.x + rng.normal(size=200)
+    ds = from_frame(df, "y", name="toy")
+    std, two = split_dataset(ds, seed=1, scale_target=True), split_dataset(ds, seed=1, scale_target=2.0)
+    # the training target is centred with sd 2, i.e. twice the standardized one, same rows
+    assert float(np.mean(two.y_train)) == pytest.approx(0.0, abs=1e-5)
+    assert float(np.std(two.y_train)) == pytest.approx(2.0, rel=1e-5)
+    np.testing.assert_allclose(two.y_train, 2.0 * std.y_train, rtol=1e-5, atol=1e-5)
+    assert two.y_mean == pytest.approx(std.y_mean) and two.y_scale == pytest.approx(std.y_scale / 2)
+    # back in raw units both read the same test labels
+    np.testing.assert_allclose(two.y_test * two.y_scale + two.y_mean, std.y_test * std.y_scale + std.y_mean,
+                               rtol=1e-5)
+    for bad in (0, -1.0, float("nan"), "2"):
+        with pytest.raises(ValueError, match="scale_target"):
+            split_dataset(ds, seed=1, scale_target=bad)

@@ -57,6 +57,18 @@ def test_set_values_are_typed():
                    "device": "cuda:1", "learning_rate": 0.01}
 
 
+def test_scale_target_is_a_bool_or_a_number_above_zero():
+    # chapter 08's second target arm is scale_target=2.0 (centred y with sd 2)
+    assert check_setting("scale_target", 2.0) == 2.0 and check_setting("scale_target", True) is True
+    assert coerce_setting("scale_target", "2") == 2.0 and coerce_setting("scale_target", "0.5") == 0.5
+    assert coerce_setting("scale_target", "yes") is True and coerce_setting("scale_target", "1") is True
+    assert check_setting("scale_target", 2.0, default=True) == 2.0  # a bool default does not narrow it
+    assert coerce_setting("scale_target", "0") is False  # 0 is false, as for every bool setting
+    for bad in ("-2", "nan", "inf", "big"):
+        with pytest.raises(SettingError, match="scale_target expects true, false or a number > 0"):
+            coerce_setting("scale_target", bad)
+
+
 def test_key_without_schema_follows_its_default_or_old_json_reading():
     # a BASE_CONFIG key someone adds without a schema entry is typed after its default ...
     assert check_setting("new_flag", "no", default=True) is False
