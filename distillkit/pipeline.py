@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.metrics import r2_score
 
 from .data import Dataset, Split, load_dataset, split_dataset
+from .settings import check_setting
 from .students import SR_READINGS, SymbolicStudent, TreeStudent, linear_baseline, xgboost_baseline
 from .teacher import MLPTeacher, _check_lam, fit_teacher_ensemble
 
@@ -68,10 +69,26 @@ def resolve_config(profile: str = "paper", **overrides) -> dict:
     unknown = set(overrides) - set(config)
     if unknown:
         raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(config)}")
-    config.update(overrides)
+    # typed and range-checked (distillkit.settings); a key without a schema entry is
+    # typed after its default, so a newly added BASE_CONFIG key works unchanged
+    for key, value in overrides.items():
+        config[key] = check_setting(key, value, default=config[key])
     config["hidden_layer_sizes"] = tuple(int(h) for h in config["hidden_layer_sizes"])
     config["function_set"] = tuple(config["function_set"])
+    _check_device(config.get("device", "auto"))
     return config
+
+
+def _check_device(device: str) -> None:
+    """A GPU asked for by name must exist (torch would fail deep inside training)."""
+    if not isinstance(device, str) or not device.startswith(("cuda", "mps")):
+        return
+    import torch
+    ok = torch.cuda.is_available() if device.startswith("cuda") else torch.backends.mps.is_available()
+    if ok and device.startswith("cuda:"):
+        ok = int(device.split(":", 1)[1]) < torch.cuda.device_count()
+    if not ok:
+        raise ValueError(f"device {device!r} is not available on this machine; use device=auto or cpu")
 
 
 def versions() -> dict:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from contextlib import nullcontext
 from itertools import product
 from pathlib import Path
@@ -69,6 +70,41 @@ def _atomic_write(path: Path, write) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+#: a cached record without these is not a finished run (e.g. a truncated or foreign file)
+RECORD_KEYS = ("dataset", "seed", "student_r2")
+
+
+def _unusable(path: Path, why: str) -> None:
+    warnings.warn(f"cache file {path} is unusable ({why}); recomputing it", stacklevel=3)
+
+
+def _read_record(path: Path) -> dict | None:
+    """A cached run record, or None (with a warning naming the file) if it is corrupt."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        _unusable(path, f"{type(exc).__name__}: {exc}")
+        return None
+    missing = [k for k in RECORD_KEYS if k not in record] if isinstance(record, dict) else RECORD_KEYS
+    if missing:
+        _unusable(path, f"not a run record, lacks {', '.join(missing)}")
+        return None
+    return record
+
+
+def _read_teacher(path: Path):
+    """A cached teacher, or None (with a warning naming the file) if it cannot be loaded."""
+    try:
+        teacher = joblib.load(path)
+    except Exception as exc:  # truncated pickles raise EOFError, UnpicklingError, ValueError, ...
+        _unusable(path, f"{type(exc).__name__}: {exc}")
+        return None
+    if not hasattr(teacher, "predict"):
+        _unusable(path, f"holds a {type(teacher).__name__}, not a teacher")
+        return None
+    return teacher
 
 
 def _train_group(dataset, seed, noise, lams, config):
@@ -132,8 +168,9 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
     for cell in cells:
         ds, lam, seed, noise, rd, draw = cell
         path = runs_dir / f"{cell_key(ds, seed, noise, lam, rd, draw, config)}.json"
-        if path.exists():
-            records[path.name] = json.loads(path.read_text())
+        record = _read_record(path) if path.exists() else None
+        if record is not None:
+            records[path.name] = record
         else:
             todo.append((cell, path))
 
@@ -149,8 +186,9 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
         if tkey in teachers:
             continue
         tpath = teachers_dir / f"{teacher_key(ds, seed, noise, lam, config)}.joblib"
-        if tpath.exists():
-            teachers[tkey] = joblib.load(tpath)
+        teacher = _read_teacher(tpath) if tpath.exists() else None
+        if teacher is not None:
+            teachers[tkey] = teacher
         else:
             teachers[tkey] = None
             groups.setdefault((dataset_key(ds), seed, noise), (ds, []))[1].append(lam)
