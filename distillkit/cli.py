@@ -1,4 +1,5 @@
-"""Command line: ``distillkit data list|verify``, ``distillkit run``, ``distillkit sweep``.
+"""Command line: ``distillkit data list|verify``, ``distillkit run``, ``distillkit sweep``,
+``distillkit distill``.
 
 Bad input ends with exit status 2 and one line on stderr, never a traceback. Every
 argument is checked before torch (and the pipeline) is imported, so a typo answers at
@@ -110,7 +111,35 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--backend", default=None, help="joblib backend (loky, threading, dask, ...)")
     s.add_argument("--cache-dir", type=Path, default=None)
     s.add_argument("--out", type=Path, required=True, help="results file (.csv, .json or .parquet)")
+
+    t = sub.add_parser("distill", parents=[common],
+                       help="your own data: a formula, with λ and the formula chosen for you")
+    t.add_argument("path", type=Path, help="CSV file with a header row")
+    t.add_argument("--target", required=True, help="the column to predict")
+    t.add_argument("--sep", default=None, help="CSV separator (sniffed when omitted)")
+    t.add_argument("--student", default="operon", choices=("operon", "gplearn"))
+    t.add_argument("--tolerance", type=_number, default=0.01,
+                   help="report the simplest formula within this validation R² of the best")
+    t.add_argument("--lams", type=_floats, default=None, help="λ grid (default: the paper's)")
+    t.add_argument("--seed", type=_count, default=0)
+    t.add_argument("--out", type=Path, default=None, help="folder for report.html, formula.py, model.json")
+    t.add_argument("--json", action="store_true", help="print the result record as JSON")
     return p
+
+
+def check_out_dir(path: Path) -> None:
+    """Fail now, not after the training, on an output folder that cannot be written."""
+    path = path.expanduser()
+    if path.exists() and not path.is_dir():
+        raise SettingError(f"--out {path} is a file; give a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".distillkit-write-test"
+        with open(probe, "w"):
+            pass
+        probe.unlink()
+    except OSError as exc:
+        raise SettingError(f"cannot write --out {path}: {exc.strerror or exc}") from None
 
 
 def check_out(path: Path) -> None:
@@ -149,6 +178,11 @@ def _check_args(args) -> None:
             raise SettingError(f"--sr-readings: unknown {', '.join(bad)}; "
                                f"choose from {', '.join(SR_READING_NAMES)}")
         check_out(args.out)
+    elif args.command == "distill":
+        if not args.path.expanduser().is_file():
+            raise SettingError(f"CSV file not found: {args.path}")
+        if args.out is not None:
+            check_out_dir(args.out)
 
 
 def _main(argv) -> int:
@@ -183,6 +217,9 @@ def _main(argv) -> int:
                     print(f"{key:>20}: {record[key]}")
         return 0
 
+    if args.command == "distill":
+        return _distill(args, overrides, from_csv)
+
     for name in args.datasets:
         load_dataset(name)
     from .pipeline import resolve_config
@@ -195,6 +232,34 @@ def _main(argv) -> int:
      ".parquet": frame.to_parquet}[args.out.suffix](args.out)
     print(f"{len(frame)} runs written to {args.out}")
     return 0
+
+
+def _distill(args, overrides: dict, from_csv) -> int:
+    from_csv(args.path, target=args.target, sep=args.sep)  # the table is checked before torch loads
+    from .distill import distill, write_report
+    from .pipeline import resolve_config
+    resolve_config(args.profile, **overrides)
+    kw = {"validation_size": overrides.pop("validation_size")} if "validation_size" in overrides else {}
+    result = distill(args.path, args.target, student=args.student, lams=args.lams,
+                     tolerance=args.tolerance, seed=args.seed, profile=args.profile,
+                     progress=not args.json, sep=args.sep, **kw, **overrides)
+    if args.out is not None:
+        write_report(result, args.out)
+    if args.json:
+        print(result.to_json())
+        return 0
+    s = result.scores
+    print(f"{args.target} = {_rounded(result)}")
+    print(f"λ = {result.chosen_lam:g}, complexity {result.complexity}; test R²: formula {s['formula']:.4f}, "
+          f"teacher {s['teacher']:.4f}, XGBoost {s['xgboost']:.4f}, {args.student} direct {s['direct']:.4f}")
+    if args.out is not None:
+        print(f"report: {args.out / 'report.html'} (also formula.py, model.json)")
+    return 0
+
+
+def _rounded(result) -> str:
+    from .students import round_floats
+    return str(round_floats(result.formula))
 
 
 def _one_line(exc: BaseException) -> str:
