@@ -24,7 +24,8 @@ from sklearn.metrics import r2_score
 
 from .data import Dataset, Split, load_dataset, split_dataset
 from .settings import check_setting
-from .students import SR_READINGS, SymbolicStudent, TreeStudent, linear_baseline, xgboost_baseline
+from .students import (SR_READINGS, STUDENTS, TreeStudent, linear_baseline, make_student,
+                       xgboost_baseline)
 from .teacher import MLPTeacher, _check_lam, fit_teacher_ensemble
 
 PAPER_LAMS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.5)
@@ -39,6 +40,10 @@ BASE_CONFIG = {
     # symbolic student
     "population_size": 500, "generations": 30, "function_set": ("add", "sub", "mul", "div"),
     "parsimony_coefficient": 0.001, "stopping_r2": 0.01, "max_samples": 1.0,
+    # Operon student (not in the paper): budget chosen so a fit costs no more wall time
+    # than a converged gplearn fit on the same data (make bench, "student_cost")
+    "operon_evaluations": 40_000, "operon_population": 500, "operon_max_length": 50,
+    "operon_iterations": 10, "operon_rows": 2000, "operon_function_set": ("add", "sub", "mul", "aq"),
     # data handling (choices the paper leaves open)
     "test_size": 0.2, "validation_size": 0.0, "scale_target": True,
     # other students and baselines
@@ -46,7 +51,8 @@ BASE_CONFIG = {
 }
 
 PROFILES = {
-    "smoke": {"config": {"epochs": 3, "population_size": 60, "generations": 3},
+    "smoke": {"config": {"epochs": 3, "population_size": 60, "generations": 3,
+                         "operon_evaluations": 3000, "operon_population": 100},
               "lams": (0.0, 0.01, 0.5), "seeds": (0,), "robustness_seeds": 2},
     "paper": {"config": {}, "lams": PAPER_LAMS, "seeds": (0,), "robustness_seeds": 5},
     "full": {"config": {}, "lams": PAPER_LAMS, "seeds": tuple(range(10)), "robustness_seeds": 10},
@@ -75,6 +81,7 @@ def resolve_config(profile: str = "paper", **overrides) -> dict:
         config[key] = check_setting(key, value, default=config[key])
     config["hidden_layer_sizes"] = tuple(int(h) for h in config["hidden_layer_sizes"])
     config["function_set"] = tuple(config["function_set"])
+    config["operon_function_set"] = tuple(config["operon_function_set"])
     _check_device(config.get("device", "auto"))
     return config
 
@@ -150,81 +157,156 @@ def _r2(y, pred) -> float:
     return float(r2_score(y, pred))
 
 
+def check_student(student: str, sr_reading: str) -> str:
+    """Validate a (student, SR reading) pair; returns the reading recorded for it.
+
+    Operon always spends its whole budget, which is what the ``converged`` reading means
+    for gplearn, so an Operon run is recorded as ``converged`` whatever was asked.
+    """
+    if student not in STUDENTS:
+        raise ValueError(f"student must be one of {STUDENTS}, got {student!r}")
+    if sr_reading not in SR_READINGS:
+        raise ValueError(f"sr_reading must be one of {SR_READINGS}, got {sr_reading!r}")
+    return "converged" if student == "operon" else sr_reading
+
+
+def student_label(student: str, sr_reading: str) -> str:
+    """Display name of a student variant: ``gplearn (literal)``, ``Operon``."""
+    return "Operon" if student == "operon" else f"gplearn ({sr_reading})"
+
+
+def build_student(student: str, sr_reading: str, random_state: int, config: dict, feature_names):
+    """The symbolic student ``student`` with the budgets of ``config``."""
+    if student == "operon":
+        return make_student(
+            "operon", function_set=config["operon_function_set"],
+            max_evaluations=config["operon_evaluations"], population_size=config["operon_population"],
+            max_length=config["operon_max_length"], optimizer_iterations=config["operon_iterations"],
+            max_rows=config["operon_rows"], random_state=random_state, feature_names=feature_names)
+    return make_student(
+        "gplearn", population_size=config["population_size"], generations=config["generations"],
+        function_set=config["function_set"], sr_reading=sr_reading,
+        stopping_r2=config["stopping_r2"], parsimony_coefficient=config["parsimony_coefficient"],
+        max_samples=config["max_samples"], random_state=random_state, feature_names=feature_names)
+
+
+def _student_scores(student, split: Split, fit_targets, reference_test=None) -> dict:
+    """Test/train/validation R², blow-ups and the formula of a fitted student."""
+    s_test = student.predict(split.X_test)
+    # a protected-division formula can explode off the training range: count such points
+    centre, spread = float(np.mean(fit_targets)), float(np.std(fit_targets)) or 1.0
+    blown = np.abs(np.nan_to_num(s_test, nan=np.inf) - centre) > 10 * spread
+    out = dict(student_r2=_r2(split.y_test, s_test),
+               student_train_r2=_r2(split.y_train, student.predict(split.X_train)),
+               student_blowup_frac=float(blown.mean()), formula=student.program_,
+               formula_sympy=str(student.formula_), formula_latex=student.formula_latex_,
+               complexity=int(student.complexity_), sr_generations=int(student.generations_run_),
+               student_seconds=float(student.fit_seconds_))
+    if reference_test is not None:
+        out["student_fidelity_r2"] = _r2(reference_test, s_test)
+    if split.X_val is not None:
+        out["student_val_r2"] = _r2(split.y_val, student.predict(split.X_val))
+    return out
+
+
+def _baselines(split: Split, seed: int, config: dict) -> dict:
+    if not config["baselines"]:
+        return {}
+    xgb = xgboost_baseline(random_state=int(seed)).fit(split.X_train, split.y_train)
+    lin = linear_baseline().fit(split.X_train, split.y_train)
+    return dict(xgb_r2=_r2(split.y_test, xgb.predict(split.X_test)),
+                linear_r2=_r2(split.y_test, lin.predict(split.X_test)))
+
+
+def _sr_state(seed: int, sr_draw: int) -> int:
+    return SR_SEED_BASE + int(seed) + SR_DRAW_STRIDE * int(sr_draw)
+
+
+def _record_tail(split: Split, config: dict) -> dict:
+    return dict(n_train=len(split.y_train), n_test=len(split.y_test),
+                n_features=len(split.feature_names), scale_target=split.scale_target,
+                config=json.dumps(config, sort_keys=True), versions=json.dumps(versions(), sort_keys=True))
+
+
 def evaluate(dataset, lam: float, seed: int, noise: float, config: dict, teacher: MLPTeacher,
-             sr_reading: str = "literal", sr_draw: int = 0) -> dict:
+             sr_reading: str = "literal", sr_draw: int = 0, student: str = "gplearn") -> dict:
     """Distil ``teacher`` into the students and score everything on the test split."""
+    sr_reading = check_student(student, sr_reading)
     split = make_split(dataset, seed, noise, config)
     ds = _dataset(dataset)
     record = {"dataset": ds.name, "lam": float(lam), "seed": int(seed), "noise": float(noise),
-              "sr_reading": sr_reading, "sr_draw": int(sr_draw)}
+              "student": student, "sr_reading": sr_reading, "sr_draw": int(sr_draw), "distilled": True}
     t_train, t_test = teacher.predict(split.X_train), teacher.predict(split.X_test)
     record.update(teacher_r2=_r2(split.y_test, t_test), teacher_train_r2=_r2(split.y_train, t_train),
                   teacher_seconds=float(teacher.fit_seconds_),
                   teacher_ensemble_size=int(teacher.ensemble_size_),
                   teacher_jacobian_sq=float(np.mean(teacher.jacobian_sq_norm(split.X_test))))
 
-    sr_state = SR_SEED_BASE + int(seed) + SR_DRAW_STRIDE * int(sr_draw)
-    student = SymbolicStudent(
-        population_size=config["population_size"], generations=config["generations"],
-        function_set=config["function_set"], sr_reading=sr_reading,
-        stopping_r2=config["stopping_r2"], parsimony_coefficient=config["parsimony_coefficient"],
-        max_samples=config["max_samples"], random_state=sr_state,
-        feature_names=split.feature_names).fit(split.X_train, t_train)
-    s_test = student.predict(split.X_test)
-    # a protected-division formula can explode off the training range: count such points
-    centre, spread = float(np.mean(t_train)), float(np.std(t_train)) or 1.0
-    blown = np.abs(np.nan_to_num(s_test, nan=np.inf) - centre) > 10 * spread
-    formula = student.formula_
-    record.update(student_r2=_r2(split.y_test, s_test), student_fidelity_r2=_r2(t_test, s_test),
-                  student_train_r2=_r2(split.y_train, student.predict(split.X_train)),
-                  student_blowup_frac=float(blown.mean()), sr_random_state=sr_state,
-                  formula=student.program_, formula_sympy=str(formula),
-                  formula_latex=student.formula_latex_, complexity=student.complexity_,
-                  sr_generations=student.generations_run_, student_seconds=student.fit_seconds_)
+    sr_state = _sr_state(seed, sr_draw)
+    fitted = build_student(student, sr_reading, sr_state, config, split.feature_names).fit(split.X_train, t_train)
+    record.update(_student_scores(fitted, split, t_train, reference_test=t_test), sr_random_state=sr_state)
     if split.X_val is not None:
-        record.update(teacher_val_r2=_r2(split.y_val, teacher.predict(split.X_val)),
-                      student_val_r2=_r2(split.y_val, student.predict(split.X_val)))
+        record["teacher_val_r2"] = _r2(split.y_val, teacher.predict(split.X_val))
 
     tree = TreeStudent(max_leaf_nodes=config["tree_leaves"], random_state=0).fit(split.X_train, t_train)
     record.update(tree_r2=_r2(split.y_test, tree.predict(split.X_test)),
                   tree_fidelity_r2=_r2(t_test, tree.predict(split.X_test)), tree_leaves=tree.n_leaves_)
-    if config["baselines"]:
-        xgb = xgboost_baseline(random_state=int(seed)).fit(split.X_train, split.y_train)
-        lin = linear_baseline().fit(split.X_train, split.y_train)
-        record.update(xgb_r2=_r2(split.y_test, xgb.predict(split.X_test)),
-                      linear_r2=_r2(split.y_test, lin.predict(split.X_test)))
-    record.update(n_train=len(split.y_train), n_test=len(split.y_test),
-                  n_features=len(split.feature_names), scale_target=split.scale_target,
-                  penalty=config["penalty"], jacobian_method=config["jacobian_method"],
-                  config=json.dumps(config, sort_keys=True),
-                  versions=json.dumps(versions(), sort_keys=True))
+    record.update(_baselines(split, seed, config))
+    record.update(_record_tail(split, config), penalty=config["penalty"],
+                  jacobian_method=config["jacobian_method"])
+    return record
+
+
+def evaluate_direct(dataset, seed: int, noise: float, config: dict, sr_reading: str = "literal",
+                    sr_draw: int = 0, student: str = "gplearn") -> dict:
+    """The control with no teacher: the student fitted on the (noisy) training labels.
+
+    Same split, same SR random state as the distilled cell of the same seed, so the only
+    difference is what the student is fitted to. ``lam`` is NaN: no teacher exists.
+    """
+    sr_reading = check_student(student, sr_reading)
+    split = make_split(dataset, seed, noise, config)
+    ds = _dataset(dataset)
+    sr_state = _sr_state(seed, sr_draw)
+    record = {"dataset": ds.name, "lam": float("nan"), "seed": int(seed), "noise": float(noise),
+              "student": student, "sr_reading": sr_reading, "sr_draw": int(sr_draw), "distilled": False}
+    fitted = build_student(student, sr_reading, sr_state, config, split.feature_names)
+    fitted.fit(split.X_train, split.y_train)
+    record.update(_student_scores(fitted, split, split.y_train), sr_random_state=sr_state)
+    record.update(_baselines(split, seed, config))
+    record.update(_record_tail(split, config))
     return record
 
 
 def run(dataset, lam: float = 0.0, seed: int = 0, noise: float = 0.0, profile: str = "paper",
         sr_reading: str = "literal", sr_draw: int = 0, teacher: MLPTeacher | None = None,
-        **overrides) -> dict:
+        student: str = "gplearn", direct: bool = False, **overrides) -> dict:
     """Run one cell: returns the record described in the module docstring.
 
     ``dataset`` is a bundled name (``distillkit.data.DATASETS``) or a
     :class:`~distillkit.data.Dataset` (``from_csv``/``from_frame``). ``noise`` is the
-    label-noise level α (Gaussian, sd α·sd(y), training labels only).
+    label-noise level α (Gaussian, sd α·sd(y), training labels only). ``student`` is
+    "gplearn" (the paper's) or "operon"; ``direct=True`` fits it on the training labels
+    with no teacher (the control; ``lam`` is then ignored).
     """
     lam = _check_lam(lam)
     if isinstance(noise, bool) or not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    if sr_reading not in SR_READINGS:
-        raise ValueError(f"sr_reading must be one of {SR_READINGS}, got {sr_reading!r}")
+    check_student(student, sr_reading)
     config = resolve_config(profile, **overrides)
     _dataset(dataset)  # fail early on an unknown name
+    if direct:
+        record = evaluate_direct(dataset, seed, noise, config, sr_reading, sr_draw, student)
+        record["profile"] = profile
+        return record
     if teacher is None:
         t0 = time.perf_counter()
         (teacher,) = fit_teachers(dataset, seed, noise, [lam], config)
         teacher.fit_seconds_ = time.perf_counter() - t0
-    record = evaluate(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw)
+    record = evaluate(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw, student)
     record["profile"] = profile
     return record
 
 
 __all__ = ["PAPER_LAMS", "PROFILES", "BASE_CONFIG", "profile_settings", "resolve_config", "run",
-           "evaluate", "fit_teachers", "make_split", "versions", "dataset_key"]
+           "evaluate", "evaluate_direct", "check_student", "student_label", "build_student", "fit_teachers", "make_split", "versions", "dataset_key"]

@@ -260,7 +260,7 @@ class OperonStudent(RegressorMixin, BaseEstimator):
     population's non-dominated members), ``generations_run_``, ``fit_seconds_``.
     """
 
-    def __init__(self, function_set=OPERON_FUNCTIONS, max_evaluations=100_000, population_size=1000,
+    def __init__(self, function_set=OPERON_FUNCTIONS, max_evaluations=40_000, population_size=500,
                  max_length=50, optimizer_iterations=10, max_rows=2000, random_state=42,
                  feature_names=None):
         self.function_set = function_set

@@ -1,4 +1,4 @@
-"""Grids of runs (data sets x λ x seeds x noise x SR readings), cached on disk.
+"""Grids of runs (data sets x λ x seeds x noise x SR readings x students), cached on disk.
 
 Every finished cell is written at once to ``<cache_dir>/runs/<key>.json`` and every
 trained teacher to ``<cache_dir>/teachers/<key>.joblib``; the key hashes everything
@@ -11,6 +11,8 @@ finished. Work runs through joblib, so any joblib backend works unchanged::
 
 Teachers of one (data set, seed, noise) group train together as one batched ensemble
 (:func:`distillkit.teacher.fit_teacher_ensemble`); students then run cell by cell.
+With ``direct=True`` each (data set, seed, noise, student) also gets the control with no
+teacher: the student fitted on the training labels (``distilled`` is False, ``lam`` NaN).
 """
 from __future__ import annotations
 
@@ -27,12 +29,13 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from .pipeline import (SPLIT_KEYS, TEACHER_KEYS, _dataset, dataset_key, evaluate, fit_teachers,
-                       profile_settings, resolve_config)
+from .pipeline import (SPLIT_KEYS, TEACHER_KEYS, _dataset, check_student, dataset_key, evaluate,
+                       evaluate_direct, fit_teachers, profile_settings, resolve_config)
 from .students import SR_READINGS
 from .teacher import _check_lam
 
-CACHE_SCHEMA = 2  # bump when a record's meaning changes, so old caches are not reused
+CACHE_SCHEMA = 3  # bump when a record's meaning changes, so old caches are not reused
+# 3: records carry `student` and `distilled`; direct (no-teacher) cells
 
 
 def default_cache_dir() -> Path:
@@ -54,9 +57,15 @@ def teacher_key(dataset, seed, noise, lam, config) -> str:
                     "cfg": {k: config[k] for k in TEACHER_KEYS + SPLIT_KEYS}})
 
 
-def cell_key(dataset, seed, noise, lam, sr_reading, sr_draw, config) -> str:
+def cell_key(dataset, seed, noise, lam, sr_reading, sr_draw, config, student="gplearn") -> str:
+    """Key of a distilled cell, or (``lam`` None) of the direct control."""
+    if lam is None:
+        return _digest({"schema": CACHE_SCHEMA, "direct": True, "data": dataset_key(dataset),
+                        "seed": int(seed), "noise": float(noise), "sr": sr_reading,
+                        "draw": int(sr_draw), "student": student,
+                        "cfg": {k: v for k, v in config.items() if k not in TEACHER_KEYS + ("device",)}})
     return _digest({"teacher": teacher_key(dataset, seed, noise, lam, config),
-                    "sr": sr_reading, "draw": int(sr_draw),
+                    "sr": sr_reading, "draw": int(sr_draw), "student": student,
                     "cfg": {k: v for k, v in config.items() if k != "device"}})
 
 
@@ -113,10 +122,13 @@ def _train_group(dataset, seed, noise, lams, config):
     return fit_teachers(dataset, seed, noise, lams, config)
 
 
-def _run_cell(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw, profile):
+def _run_cell(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw, profile, student):
     import torch
     torch.set_num_threads(1)
-    record = evaluate(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw)
+    if lam is None:
+        record = evaluate_direct(dataset, seed, noise, config, sr_reading, sr_draw, student)
+    else:
+        record = evaluate(dataset, lam, seed, noise, config, teacher, sr_reading, sr_draw, student)
     record["profile"] = profile
     return record
 
@@ -135,13 +147,16 @@ def _parallel(n_jobs, backend, jobs):
 
 def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "paper",
              sr_readings=("literal",), sr_draws: int = 1, cache_dir=None, n_jobs: int = 1,
-             backend: str | None = None, progress: bool = True, **overrides) -> pd.DataFrame:
+             backend: str | None = None, progress: bool = True, students=("gplearn",),
+             direct: bool = False, **overrides) -> pd.DataFrame:
     """Run every combination and return one row per cell (cached cells are reused).
 
     ``lams``/``seeds`` default to the profile's grid. ``sr_draws`` > 1 repeats the
     symbolic student with independent random states on the same teacher (the
-    selection-bias control). ``backend`` is any joblib backend name ("loky",
-    "threading", "dask", "ray", ...). Budgets can be overridden as in
+    selection-bias control). ``students`` picks the symbolic regressors ("gplearn",
+    "operon"; Operon has one reading, recorded as "converged"); ``direct`` adds the
+    no-teacher control per (data set, seed, noise, reading, draw, student). ``backend``
+    is any joblib backend name ("loky", "threading", "dask", "ray", ...). Budgets can be overridden as in
     :func:`distillkit.pipeline.run`.
     """
     settings = profile_settings(profile)
@@ -162,12 +177,17 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     runs_dir, teachers_dir = cache / "runs", cache / "teachers"
 
-    cells = [(ds, lam, seed, noise, rd, draw) for ds, seed, noise, lam, rd, draw in
-             product(datasets, seeds, noises, lams, sr_readings, range(sr_draws))]
+    students = [students] if isinstance(students, str) else list(students)
+    variants = list(dict.fromkeys((st, check_student(st, rd)) for st in students for rd in sr_readings))
+    cells = [(ds, lam, seed, noise, rd, draw, st) for ds, seed, noise, lam, (st, rd), draw in
+             product(datasets, seeds, noises, lams, variants, range(sr_draws))]
+    if direct:
+        cells += [(ds, None, seed, noise, rd, draw, st) for ds, seed, noise, (st, rd), draw in
+                  product(datasets, seeds, noises, variants, range(sr_draws))]
     records, todo = {}, []  # records are keyed by the cache file name (Datasets are unhashable)
     for cell in cells:
-        ds, lam, seed, noise, rd, draw = cell
-        path = runs_dir / f"{cell_key(ds, seed, noise, lam, rd, draw, config)}.json"
+        ds, lam, seed, noise, rd, draw, st = cell
+        path = runs_dir / f"{cell_key(ds, seed, noise, lam, rd, draw, config, st)}.json"
         record = _read_record(path) if path.exists() else None
         if record is not None:
             records[path.name] = record
@@ -181,9 +201,9 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
 
     # phase 1: teachers missing from the cache, one batched ensemble per group
     teachers, groups = {}, {}
-    for (ds, lam, seed, noise, _, _), _ in todo:
+    for (ds, lam, seed, noise, _, _, _), _ in todo:
         tkey = (dataset_key(ds), seed, noise, lam)
-        if tkey in teachers:
+        if lam is None or tkey in teachers:
             continue
         tpath = teachers_dir / f"{teacher_key(ds, seed, noise, lam, config)}.joblib"
         teacher = _read_teacher(tpath) if tpath.exists() else None
@@ -210,8 +230,8 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
             bar.set_postfix_str("distilling")
         jobs = [joblib.delayed(_with_key)(
             (dataset_key(cell[0]), str(path)), _run_cell, cell[0], cell[1], cell[2], cell[3], config,
-            teachers[(dataset_key(cell[0]), cell[2], cell[3], cell[1])], cell[4], cell[5], profile)
-            for cell, path in todo]
+            teachers.get((dataset_key(cell[0]), cell[2], cell[3], cell[1])), cell[4], cell[5], profile,
+            cell[6]) for cell, path in todo]
         for (dkey, path), record in _parallel(n_jobs, backend, jobs):
             record["dataset_key"] = dkey
             _atomic_write(Path(path), lambda tmp, r=record: Path(tmp).write_text(json.dumps(r)))
@@ -220,8 +240,8 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
                 bar.update(1)
     if bar is not None:
         bar.close()
-    keys = [f"{cell_key(ds, seed, noise, lam, rd, draw, config)}.json"
-            for ds, lam, seed, noise, rd, draw in cells]
+    keys = [f"{cell_key(ds, seed, noise, lam, rd, draw, config, st)}.json"
+            for ds, lam, seed, noise, rd, draw, st in cells]
     return pd.DataFrame([records[k] for k in keys])
 
 

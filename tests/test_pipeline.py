@@ -109,3 +109,35 @@ def test_grid_rejects_bad_arguments(tmp_path):
         run_grid([_own_data()], lams=[0], sr_readings=("x",), cache_dir=tmp_path, **TINY)
     with pytest.raises(ValueError, match="noise"):
         run_grid([_own_data()], lams=[0], noises=[float("nan")], cache_dir=tmp_path, **TINY)
+
+
+OPERON_TINY = dict(operon_evaluations=2000, operon_population=60)
+
+
+def test_run_with_operon_student_and_direct_control():
+    rec = run(_own_data(), lam=0.01, student="operon", sr_reading="literal", **TINY, **OPERON_TINY)
+    assert rec["student"] == "operon" and rec["sr_reading"] == "converged" and rec["distilled"]
+    assert np.isfinite(rec["student_r2"]) and rec["complexity"] > 0
+    direct = run(_own_data(), student="operon", direct=True, **TINY, **OPERON_TINY)
+    assert not direct["distilled"] and np.isnan(direct["lam"]) and "teacher_r2" not in direct
+    assert direct["sr_random_state"] == rec["sr_random_state"]  # same draw, only the targets differ
+    with pytest.raises(ValueError, match="student must be one of"):
+        run(_own_data(), student="pysr", **TINY)
+
+
+def test_grid_students_and_direct_cells_are_cached_apart(tmp_path):
+    kw = dict(lams=[0.0, 0.1], seeds=[0], cache_dir=tmp_path, progress=False,
+              sr_readings=("literal", "converged"), **TINY, **OPERON_TINY)
+    df = run_grid([_own_data()], students=("gplearn", "operon"), direct=True, **kw)
+    # gplearn x 2 readings + Operon (one reading) = 3 variants; x 2 λ distilled + 1 direct each
+    assert len(df) == 9
+    assert sorted(set(zip(df.student, df.sr_reading))) == [
+        ("gplearn", "converged"), ("gplearn", "literal"), ("operon", "converged")]
+    assert df.distilled.sum() == 6 and df[~df.distilled].lam.isna().all()
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 9
+    # a gplearn-only grid reads the same gplearn cells back: nothing recomputed or mixed up
+    again = run_grid([_own_data()], students="gplearn", **kw)
+    assert set(again.student) == {"gplearn"} and len(again) == 4
+    merged = again.merge(df, on=["lam", "sr_reading", "student"], suffixes=("", "_first"))
+    np.testing.assert_array_equal(merged.student_r2, merged.student_r2_first)
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 9
