@@ -27,6 +27,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from . import competence as _competence
 from . import paper
 from .data import DATASETS, load_dataset
 from .pipeline import make_split, profile_settings, resolve_config
@@ -35,6 +36,8 @@ from .sweep import run_grid
 
 PAPER = "paper"
 REPRODUCED, PARTLY, NOT = "reproduced", "partly reproduced", "not reproduced"
+#: a verdict whose every cell was left out by the competence rule decides nothing
+INCONCLUSIVE = "inconclusive"
 
 
 # --------------------------------------------------------------------------
@@ -678,17 +681,101 @@ PAPER_COMPLEXITY = {("concrete", float(p.lam)): program_complexity(p.formula) fo
 
 
 # --------------------------------------------------------------------------
+# the competence rule (distillkit.competence) on a sweep's λ = 0 references
+# --------------------------------------------------------------------------
+#: reference kind -> (key columns of a cell, what one cell is called in the evidence)
+COMPETENCE_CELLS = {
+    "teacher": (("dataset",), "data sets"),
+    "student": (("sr_reading", "dataset"), "(reading, data set) cells"),
+    "tree": (("dataset",), "data sets"),
+    "noisy": (("sr_reading", "noise"), "(reading, noise level) cells"),
+}
+
+
+def competence_table(sweep: pd.DataFrame, kind: str = "student",
+                     tol: float = _competence.TOLERANCE) -> pd.DataFrame:
+    """The λ = 0 references of a sweep screened by the competence rule, one row per cell.
+
+    ``kind`` (see :data:`distillkit.competence.RULES`): ``"teacher"`` per data set (a data
+    set counts if its λ = 0 teacher is competent on every seed); ``"student"`` per (SR
+    reading, data set), noise-free rows; ``"tree"`` per data set, noise-free rows;
+    ``"noisy"`` per (SR reading, noise level) of the paper's label-noise data set.
+    Columns: the cell's keys, ``reference_r2``, ``yardstick``, ``competent``.
+    """
+    if kind not in COMPETENCE_CELLS:
+        raise ValueError(f"unknown reference kind {kind!r}; choose one of {sorted(COMPETENCE_CELLS)}")
+    df = sweep.copy()
+    if "noise" not in df:
+        df["noise"] = 0.0
+    lam0 = df[np.isclose(df["lam"].astype(float), 0.0)]
+    clean = lam0[np.isclose(lam0.noise.astype(float), 0.0)]
+    if kind == "teacher":
+        t = _competence.teacher_competence(clean, tol)
+        return (t.groupby("dataset", sort=False)
+                .agg(reference_r2=("teacher_r2", "mean"), yardstick=("yardstick", "mean"),
+                     competent=("competent", "all")).reset_index())
+    if kind == "student":
+        return _competence.reference_competence(clean, "student", "student_r2", tol, by=("sr_reading", "dataset"))
+    if kind == "tree":
+        one = clean.drop_duplicates(["dataset", "seed"])  # a tree does not depend on the SR reading
+        return _competence.reference_competence(one, "tree", "tree_r2", tol, by=("dataset",))
+    # the label-noise sweep is on one data set; each α is held to Table 9's λ = 0 student
+    return _competence.reference_competence(lam0, "noisy", "student_r2", tol, by=("sr_reading", "noise"))
+
+
+def competent_cells(competence: pd.DataFrame | None, df: pd.DataFrame) -> pd.Series:
+    """Boolean mask over the rows of ``df``: is the row's cell competent? Cells absent from
+    ``competence`` (or no table at all) count as competent, as a cell with no yardstick."""
+    if competence is None or competence.empty:
+        return pd.Series(True, index=df.index)
+    keys = [k for k in ("sr_reading", "dataset", "noise") if k in competence and k in df]
+    bad = {tuple(r) for r in competence.loc[~competence.competent.astype(bool), keys].itertuples(index=False)}
+    return pd.Series([tuple(r) not in bad for r in df[keys].itertuples(index=False)], index=df.index)
+
+
+def competence_note(competence: pd.DataFrame | None, kind: str = "student",
+                    tol: float = _competence.TOLERANCE) -> str:
+    """The evidence's sentence: how many cells the competence rule left out, and by which rule."""
+    if competence is None:
+        return ""
+    n_out = int((~competence.competent.astype(bool)).sum())
+    return _competence.left_out_note(n_out, len(competence), COMPETENCE_CELLS[kind][1], kind, tol)
+
+
+def competence_display(competence: pd.DataFrame, kind: str = "student") -> pd.DataFrame:
+    """The screened references for a chapter's verdict cell: every cell shown, the failing
+    ones marked "left out"."""
+    keys = [k for k in COMPETENCE_CELLS[kind][0] if k in competence]
+    out = competence[keys].copy()
+    if "dataset" in out:
+        out["dataset"] = out.dataset.map(name_of)
+    out["λ = 0 R² (ours)"] = competence.reference_r2.to_numpy()
+    out["yardstick R²"] = competence.yardstick.to_numpy()
+    out["in the verdict"] = np.where(competence.competent.astype(bool), "yes", "left out")
+    return out.rename(columns={"sr_reading": "SR reading", "noise": "noise α"}).set_index(keys and
+        [{"sr_reading": "SR reading", "noise": "noise α"}.get(k, k) for k in keys])
+
+
+# --------------------------------------------------------------------------
 # verdict rules
 # --------------------------------------------------------------------------
-def verdict_gap(gap: pd.DataFrame, readings, margin: float = 0.1) -> tuple[str, dict]:
+def verdict_gap(gap: pd.DataFrame, readings, margin: float = 0.1,
+                competence: pd.DataFrame | None = None) -> tuple[str, dict]:
     """Claim: the naive pipeline leaves a large distillation gap; SR not competitive with XGBoost.
 
     Rule: for each reading and data set, the claim *holds* if teacher R² - student R²
     >= ``margin`` and XGBoost R² - student R² >= ``margin``. Reproduced if it holds on
     every data set under every reading; partly reproduced if it holds on a majority of
-    data sets under at least one reading; otherwise not reproduced.
+    data sets under at least one reading; otherwise not reproduced. With ``competence``
+    (:func:`competence_table`, kind ``"teacher"``) only data sets whose λ = 0 teacher is
+    competent count; none left: inconclusive.
     """
     ours = gap[gap.source == "ours"].pivot_table(index="dataset", columns="model", values="r2", sort=False)
+    keep = competent_cells(competence, ours.index.to_frame(index=False)).to_numpy()
+    left_out = [d for d, k in zip(ours.index, keep) if not k]
+    ours = ours[keep]
+    if ours.empty:
+        return INCONCLUSIVE, {"n_datasets": 0, "holds": {}, "left_out": left_out}
     holds = {}
     for r in readings:
         col = f"SR student ({r})"
@@ -701,32 +788,42 @@ def verdict_gap(gap: pd.DataFrame, readings, margin: float = 0.1) -> tuple[str, 
         verdict = PARTLY
     else:
         verdict = NOT
-    return verdict, {"n_datasets": n, "holds": holds}
+    return verdict, {"n_datasets": n, "holds": holds, "left_out": left_out}
 
 
-def verdict_teacher_stable(curve: pd.Series, tol: float = 0.02, loose: float = 0.05) -> tuple[str, float]:
+def verdict_teacher_stable(curve: pd.Series, tol: float = 0.02, loose: float = 0.05,
+                           competence: pd.DataFrame | None = None, dataset: str | None = None) -> tuple[str, float]:
     """Claim: teacher R² does not degrade with λ.
 
     Rule on the largest drop below the λ = 0 teacher, max(R²(0) - R²(λ)) over λ > 0:
-    <= ``tol`` reproduced, <= ``loose`` partly reproduced, larger not reproduced.
+    <= ``tol`` reproduced, <= ``loose`` partly reproduced, larger not reproduced. With
+    ``competence`` (kind ``"teacher"``): inconclusive if ``dataset``'s λ = 0 teacher is
+    not competent.
     """
+    if dataset is not None and not competent_cells(competence, pd.DataFrame({"dataset": [dataset]})).iloc[0]:
+        return INCONCLUSIVE, math.nan
     drop = float(max(0.0, (curve.loc[0.0] - curve[curve.index > 0]).max()))
     verdict = REPRODUCED if drop <= tol else PARTLY if drop <= loose else NOT
     return verdict, drop
 
 
 def verdict_concrete_peak(curve: pd.Series, paper_lam: float = 0.001, paper_from: float = 0.10,
-                          paper_to: float = 0.60, tol: float = 0.10, min_gain: float = 0.2) -> tuple[str, dict]:
+                          paper_to: float = 0.60, tol: float = 0.10, min_gain: float = 0.2,
+                          competence: pd.DataFrame | None = None, reading: str | None = None,
+                          dataset: str = "concrete") -> tuple[str, dict]:
     """Claim: the Concrete student peaks at λ = 0.001, rising from 0.10 to about 0.60.
 
     Rule: reproduced if the best λ > 0 is ``paper_lam`` and both the standard and the
     peak R² are within ``tol`` of the paper's; partly reproduced if some λ > 0 gains at
     least ``min_gain`` R² over λ = 0 (a large peak, elsewhere or of another size);
-    otherwise not reproduced.
+    otherwise not reproduced. With ``competence`` (kind ``"student"``): inconclusive if
+    the λ = 0 student of (``reading``, ``dataset``) is not competent.
     """
     lam, best = best_lambda(curve)
     std = float(curve.loc[0.0])
     info = {"best_lam": lam, "standard": std, "best": best, "gain": best - std}
+    if not competent_cells(competence, pd.DataFrame({"sr_reading": [reading], "dataset": [dataset]})).iloc[0]:
+        return INCONCLUSIVE, dict(info, left_out=[(reading, dataset)])
     if (np.isclose(lam, paper_lam) and abs(std - paper_from) <= tol and abs(best - paper_to) <= tol):
         return REPRODUCED, info
     if np.isfinite(best - std) and best - std >= min_gain:
@@ -734,14 +831,23 @@ def verdict_concrete_peak(curve: pd.Series, paper_lam: float = 0.001, paper_from
     return NOT, info
 
 
-def verdict_average_improvement(ours: float, paper_value: float = paper.AVERAGE_IMPROVEMENT_PCT,
-                                factor: float = 2.0, floor: float = 10.0) -> str:
+def verdict_average_improvement(ours, paper_value: float = paper.AVERAGE_IMPROVEMENT_PCT,
+                                factor: float = 2.0, floor: float = 10.0, reading: str | None = None,
+                                competence: pd.DataFrame | None = None) -> str:
     """Claim: ~120 % average improvement.
 
     Rule: reproduced if ours is within a factor ``factor`` of the paper's (60-240 %);
     partly reproduced if ours is above ``floor`` % (a real average gain of another
-    size); otherwise (or NaN) not reproduced.
+    size); otherwise (or NaN) not reproduced. ``ours`` is the average, or a
+    :func:`lambda_summary` whose ``reading`` rows are averaged over the data sets whose
+    λ = 0 student is competent (``competence``, kind ``"student"``); none: inconclusive.
     """
+    if isinstance(ours, pd.DataFrame):
+        s = ours[ours.sr_reading == reading]
+        s = s[competent_cells(competence, s)]
+        if s.empty:
+            return INCONCLUSIVE
+        ours = float(s.improvement_pct.mean())
     if not np.isfinite(ours):
         return NOT
     if paper_value / factor <= ours <= paper_value * factor:
@@ -749,36 +855,52 @@ def verdict_average_improvement(ours: float, paper_value: float = paper.AVERAGE_
     return PARTLY if ours > floor else NOT
 
 
-def verdict_dataset_dependent(summary: pd.DataFrame, reading: str, n_lams_pos: int) -> tuple[str, dict]:
+def verdict_dataset_dependent(summary: pd.DataFrame, reading: str, n_lams_pos: int,
+                              competence: pd.DataFrame | None = None) -> tuple[str, dict]:
     """Claim: the optimal λ is dataset-dependent.
 
     Rule: among data sets where the best λ > 0 beats λ = 0 (improvement > 0), count the
     distinct best λ. Reproduced if there are at least min(3, number of λ > 0 in the
-    grid) distinct optima; partly reproduced if 2; not reproduced if 0 or 1.
+    grid) distinct optima; partly reproduced if 2; not reproduced if 0 or 1. With
+    ``competence`` (kind ``"student"``) only data sets whose λ = 0 student is competent
+    count; none left: inconclusive.
     """
-    s = summary[(summary.sr_reading == reading) & (summary.improvement_pct > 0)]
+    s = summary[summary.sr_reading == reading]
+    ok = competent_cells(competence, s)
+    left_out = list(s.dataset[~ok])
+    if not ok.any():
+        return INCONCLUSIVE, {"optima": {}, "distinct": 0, "left_out": left_out}
+    s = s[ok & (s.improvement_pct > 0)]
     optima = {d: float(lam) for d, lam in zip(s.dataset, s.best_lam)}
     k = len(set(optima.values()))
     need = min(3, n_lams_pos)
     verdict = REPRODUCED if k >= need and k >= 2 else PARTLY if k == 2 else NOT
-    return verdict, {"optima": optima, "distinct": k}
+    return verdict, {"optima": optima, "distinct": k, "left_out": left_out}
 
 
-def verdict_tree(tree: pd.DataFrame, tol: float = 0.02) -> tuple[str, dict]:
+def verdict_tree(tree: pd.DataFrame, tol: float = 0.02,
+                 competence: pd.DataFrame | None = None) -> tuple[str, dict]:
     """Claim: regularizing the teacher gives no gain for 32-leaf tree students.
 
     Rule: per data set, a *gain* is regularized tree R² - standard tree R² > ``tol`` or
     fewer leaves. Reproduced if no data set gains; not reproduced if every data set
-    gains; partly reproduced otherwise.
+    gains; partly reproduced otherwise. With ``competence`` (kind ``"tree"``) only data
+    sets whose λ = 0 tree is competent count (the others are listed under
+    ``"left out"``); none left: inconclusive.
     """
     gains = {}
+    bad = set() if competence is None else {name_of(d) for d in competence.dataset[~competence.competent.astype(bool)]}
     for ds in _order(tree.reset_index()):
+        if name_of(ds) in bad:
+            continue
         t = tree.loc[ds]
         d_r2 = float(t.loc["regularized", "ours: tree R²"] - t.loc["standard", "ours: tree R²"])
         fewer = float(t.loc["regularized", "ours: leaves"]) < float(t.loc["standard", "ours: leaves"])
         gains[ds] = {"delta_r2": d_r2, "gain": bool(d_r2 > tol or fewer)}
     n_gain = sum(g["gain"] for g in gains.values())
     verdict = REPRODUCED if n_gain == 0 else NOT if n_gain == len(gains) else PARTLY
+    if not gains:
+        verdict = INCONCLUSIVE
     return verdict, gains
 
 
@@ -797,7 +919,7 @@ def verdict_snr_values(snr: pd.DataFrame, column: str = "full", tol: float = 0.0
 
 def verdict_snr_explains(snr: pd.DataFrame, summary: pd.DataFrame, reading: str,
                          wine: str = "wine_red", no_gain: float = 5.0,
-                         min_rho: float = 0.5) -> tuple[str, dict]:
+                         min_rho: float = 0.5, competence: pd.DataFrame | None = None) -> tuple[str, dict]:
     """Claim: Wine's low SNR explains its lack of improvement.
 
     Rule, with the in-sample SNR and the improvements under ``reading``: (a) Wine has
@@ -805,8 +927,16 @@ def verdict_snr_explains(snr: pd.DataFrame, summary: pd.DataFrame, reading: str,
     (c) across the data sets, Spearman ρ(SNR, improvement) >= ``min_rho`` (a weaker
     rank correlation over five data sets explains nothing). Reproduced if (a), (b) and
     (c) hold; partly reproduced if (a) and one of (b), (c); otherwise not reproduced.
+    With ``competence`` (kind ``"student"``) only data sets whose λ = 0 student is
+    competent count; inconclusive if Wine's is not.
     """
-    s = summary[summary.sr_reading == reading].set_index("dataset").improvement_pct
+    s = summary[summary.sr_reading == reading]
+    ok = competent_cells(competence, s)
+    left_out = list(s.dataset[~ok])
+    s = s[ok].set_index("dataset").improvement_pct
+    if wine in left_out:
+        return INCONCLUSIVE, {"wine_lowest_snr": False, "wine_improvement": math.nan, "rho": math.nan,
+                              "left_out": left_out}
     m = snr.set_index("dataset").full
     common = [d for d in m.index if d in s.index]
     lowest = bool(wine in common and m[common].idxmin() == wine)
@@ -814,7 +944,7 @@ def verdict_snr_explains(snr: pd.DataFrame, summary: pd.DataFrame, reading: str,
     no_improvement = bool(np.isfinite(wine_gain) and wine_gain <= no_gain)
     rho = spearman(m[common], s[common]) if common else math.nan
     positive = bool(np.isfinite(rho) and rho >= min_rho)
-    info = {"wine_lowest_snr": lowest, "wine_improvement": wine_gain, "rho": rho}
+    info = {"wine_lowest_snr": lowest, "wine_improvement": wine_gain, "rho": rho, "left_out": left_out}
     if lowest and no_improvement and positive:
         return REPRODUCED, info
     if lowest and (no_improvement or positive):
@@ -822,37 +952,52 @@ def verdict_snr_explains(snr: pd.DataFrame, summary: pd.DataFrame, reading: str,
     return NOT, info
 
 
-def verdict_noise(noise: pd.DataFrame, reading: str) -> tuple[str, dict]:
+def verdict_noise(noise: pd.DataFrame, reading: str,
+                  competence: pd.DataFrame | None = None) -> tuple[str, dict]:
     """Claim: Table 9's noise pattern (improvement -22.5 %, +56.5 %, +8.7 % at α = 0.1, 0.25, 0.5).
 
     Rule: compare the sign of our improvement (best λ > 0 vs the standard teacher on
     the same noisy labels) with the paper's at every α > 0 both have. Reproduced if all
-    signs match, partly reproduced if at least half do, otherwise not reproduced.
+    signs match, partly reproduced if at least half do, otherwise not reproduced. With
+    ``competence`` (kind ``"noisy"``) only α whose λ = 0 student is competent count; none
+    left: inconclusive.
     """
     t = noise.reset_index()
     ours = t[t.source == ours_label(reading)].set_index("noise α")["improvement (%)"]
     pap = t[t.source == PAPER].set_index("noise α")["improvement (%)"]
     alphas = [a for a in pap.index if a > 0 and a in ours.index and np.isfinite(ours[a])]
+    ok = competent_cells(competence, pd.DataFrame({"sr_reading": reading, "noise": alphas}))
+    left_out = [float(a) for a, k in zip(alphas, ok) if not k]
+    if alphas and not ok.any():
+        return INCONCLUSIVE, {"match": {}, "left_out": left_out}
+    alphas = [a for a, k in zip(alphas, ok) if k]
     match = {float(a): bool(np.sign(ours[a]) == np.sign(pap[a])) for a in alphas}
     if not match:
-        return NOT, {"match": match}
+        return NOT, {"match": match, "left_out": left_out}
     k = sum(match.values())
     verdict = REPRODUCED if k == len(match) else PARTLY if 2 * k >= len(match) else NOT
-    return verdict, {"match": match}
+    return verdict, {"match": match, "left_out": left_out}
 
 
 def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: pd.DataFrame,
-                    reading: str) -> tuple[str, dict]:
+                    reading: str, competence: pd.DataFrame | None = None,
+                    focus: str | None = None) -> tuple[str, dict]:
     """Claim: regularized teachers give simpler formulas.
 
     Rule, under ``reading``: (a) on the focus data set the best-λ formula has fewer nodes
     than the λ = 0 formula; (b) on a majority of data sets the seed-mean complexity at the
     best λ > 0 is below that at λ = 0. Reproduced if (a) and (b), partly if one of them,
-    otherwise not reproduced.
+    otherwise not reproduced. With ``competence`` (kind ``"student"``) only data sets
+    whose λ = 0 student is competent count: if the ``focus`` data set is left out, (b)
+    alone decides (partly or not reproduced); none left: inconclusive.
     """
     f = formulas[formulas.source == ours_label(reading)].set_index("teacher").complexity
     a = bool("regularized" in f and "standard" in f and f["regularized"] < f["standard"])
     c = complexity[complexity.sr_reading == reading]
+    ok = competent_cells(competence, c)
+    left_out = list(dict.fromkeys(c.dataset[~ok]))
+    c = c[ok]
+    focus_out = focus is not None and focus in left_out
     s = summary[summary.sr_reading == reading].set_index("dataset").best_lam
     simpler = {}
     for ds in _order(c):
@@ -860,8 +1005,11 @@ def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: p
         if ds in s.index and np.isfinite(s[ds]):
             simpler[ds] = bool(cc.loc[s[ds]] < cc.loc[0.0])
     b = sum(simpler.values()) > len(simpler) / 2 if simpler else False
+    if focus_out:
+        verdict = INCONCLUSIVE if not simpler else PARTLY if b else NOT
+        return verdict, {"focus_simpler": None, "simpler": simpler, "left_out": left_out}
     verdict = REPRODUCED if a and b else PARTLY if a or b else NOT
-    return verdict, {"focus_simpler": a, "simpler": simpler}
+    return verdict, {"focus_simpler": a, "simpler": simpler, "left_out": left_out}
 
 
 # --------------------------------------------------------------------------
@@ -874,6 +1022,8 @@ def _column_format(name, precision: int):
         return "{:.1f}"
     if "×" in text or "median s" in text or "seconds" in text:
         return "{:.3g}"
+    if "R²" in text:  # an R² column whatever λ its name mentions ("student R² (λ=0)")
+        return f"{{:.{precision}f}}"
     if "λ" in text and "values" not in text:
         return lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt_lam(v)
     if any(k in text for k in ("leaves", "nodes", "complexity", "values")):
@@ -884,9 +1034,14 @@ def _column_format(name, precision: int):
 def styled(df: pd.DataFrame, precision: int = 3, caption: str | None = None, highlight_paper: bool = True,
            fmt: str | None = None):
     """A pandas Styler: per-column formats (λ as 0.001, % with one decimal, R² with
-    ``precision`` decimals; or ``fmt`` for every column), blank NaNs, the paper's rows shaded."""
+    ``precision`` decimals; or ``fmt`` for every column; one precision per column), blank
+    NaNs, data-set names as the paper writes them, no pandas row numbers, the paper's rows
+    shaded."""
+    df = paper_names(df)
     formats = {c: fmt or _column_format(c, precision) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
     sty = df.style.format(formats, na_rep="")
+    if isinstance(df.index, pd.RangeIndex):  # pandas row numbers are no data: hide them
+        sty = sty.hide(axis="index")
     if isinstance(df.index, pd.MultiIndex) or df.index.dtype.kind == "f":
         sty = sty.format_index(lambda v: fmt_lam(v) if isinstance(v, float) else v, axis=0)
     if caption:
@@ -897,6 +1052,24 @@ def styled(df: pd.DataFrame, precision: int = 3, caption: str | None = None, hig
             return ["background-color: #f0f0f0" if src == PAPER else "" for _ in row]
         sty = sty.apply(shade, axis=1)
     return sty
+
+
+def paper_names(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with data-set keys ("concrete") written as the paper does ("Concrete Strength"),
+    in a ``dataset`` column or index level; names already written so are left alone."""
+    out = df
+    if "dataset" in df.columns and not pd.api.types.is_numeric_dtype(df["dataset"]):
+        out = df.assign(dataset=df["dataset"].map(lambda v: name_of(v) if isinstance(v, str) else v))
+    names = list(out.index.names)
+    if "dataset" in names:
+        out = out.copy()
+        if isinstance(out.index, pd.MultiIndex):
+            i = names.index("dataset")
+            out.index = out.index.set_levels(out.index.levels[i].map(lambda v: name_of(v) if isinstance(v, str) else v),
+                                             level=i, verify_integrity=False)
+        else:
+            out.index = out.index.map(lambda v: name_of(v) if isinstance(v, str) else v).rename("dataset")
+    return out
 
 
 def fmt_lam(lam) -> str:
@@ -915,7 +1088,8 @@ __all__ = [
     "training_times", "overhead_ratios", "formula_table", "complexity_by_lambda", "PAPER_COMPLEXITY",
     "verdict_gap", "verdict_teacher_stable", "verdict_concrete_peak", "verdict_average_improvement",
     "verdict_dataset_dependent", "verdict_tree", "verdict_snr_values", "verdict_snr_explains",
-    "verdict_noise", "verdict_simpler", "styled", "fmt_lam", "glue_by_reading", "overhead_display",
+    "verdict_noise", "verdict_simpler", "INCONCLUSIVE", "COMPETENCE_CELLS", "competence_table",
+    "competent_cells", "competence_note", "competence_display", "styled", "paper_names", "fmt_lam", "glue_by_reading", "overhead_display",
 ]
 
 

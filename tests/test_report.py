@@ -279,3 +279,108 @@ def test_figures_build():
     assert report.overhead_ratios(times).ratio.iloc[0] == pytest.approx(2.1 / 1.1)
     for f in figs:
         assert f.axes and f.axes[0].get_title() is not None
+
+
+# --- the competence rule in every verdict with a λ = 0 reference -----------------------------
+FAILED = {  # Concrete's λ = 0 literal student 0.0 is > 0.05 below the paper's 0.10: not competent
+    "concrete": {"literal": [0.00, 0.60, 0.10, 0.42, 0.10, 0.10], "converged": [0.5] * 6},
+    "wine_red": {"literal": [0.18] * 6, "converged": [0.2, 0.1, 0.15, 0.12, 0.11, 0.1]},
+}
+
+
+def test_competence_table_marks_the_failing_student_cell():
+    comp = report.competence_table(fake_sweep(FAILED), "student").set_index(["sr_reading", "dataset"])
+    assert not comp.loc[("literal", "concrete"), "competent"]
+    assert comp.competent.sum() == 3  # the other three cells pass
+    note = report.competence_note(comp.reset_index(), "student")
+    assert note.startswith("1 of 4 (reading, data set) cells left out") and "0.05 R²" in note
+    with pytest.raises(ValueError, match="unknown reference kind"):
+        report.competence_table(fake_sweep(FAILED), "xgb")
+
+
+def test_incompetent_student_does_not_decide_the_student_verdicts():
+    sw = fake_sweep(FAILED)
+    comp = report.competence_table(sw, "student")
+    summ = report.lambda_summary(sw)
+    peak = pd.Series(FAILED["concrete"]["literal"], index=LAMS)
+    assert report.verdict_concrete_peak(peak)[0] == "reproduced"  # without the rule: decided
+    assert report.verdict_concrete_peak(peak, competence=comp, reading="literal")[0] == "inconclusive"
+    # the average improvement: Concrete's +inf-like gain over 0.0 is left out, Wine's 0 % decides
+    assert report.verdict_average_improvement(summ, reading="literal", competence=comp) == "not reproduced"
+    only = report.competence_table(sw[sw.dataset == "concrete"], "student")
+    assert report.verdict_average_improvement(summ, reading="literal", competence=only) == "not reproduced"
+    assert report.verdict_average_improvement(summ[summ.dataset == "concrete"], reading="literal",
+                                              competence=only) == "inconclusive"
+    v, info = report.verdict_dataset_dependent(summ[summ.dataset == "concrete"], "literal", 5, competence=only)
+    assert v == "inconclusive" and info["left_out"] == ["concrete"]
+    v, info = report.verdict_dataset_dependent(summ, "literal", 5, competence=comp)
+    assert info["left_out"] == ["concrete"] and "concrete" not in info["optima"]
+    ft = report.formula_table(sw, "concrete")
+    v, info = report.verdict_simpler(ft, report.complexity_by_lambda(sw), summ, "literal", competence=comp,
+                                     focus="concrete")
+    assert info["focus_simpler"] is None and "concrete" not in info["simpler"] and v != "reproduced"
+    v, info = report.verdict_simpler(ft, report.complexity_by_lambda(sw[sw.dataset == "concrete"]),
+                                     summ, "literal", competence=only, focus="concrete")
+    assert v == "inconclusive"
+
+
+def test_incompetent_wine_student_does_not_decide_the_snr_verdict():
+    snr = pd.DataFrame({"dataset": ["concrete", "wine_red"], "paper": [2.60, 1.56], "full": [2.6, 1.56],
+                        "held_out": [2.4, 1.5]})
+    curves = {"wine_red": {"literal": [-0.2] + [0.18] * 5, "converged": [0.2] * 6},  # paper's Wine: 0.18
+              "concrete": FAILED["concrete"]}
+    sw = fake_sweep(curves)
+    summ = report.lambda_summary(sw)
+    comp = report.competence_table(sw, "student")
+    assert report.verdict_snr_explains(snr, summ, "literal")[0] != "inconclusive"
+    v, info = report.verdict_snr_explains(snr, summ, "literal", competence=comp)
+    assert v == "inconclusive" and set(info["left_out"]) == {"wine_red", "concrete"}
+
+
+def test_incompetent_tree_does_not_decide_the_tree_verdict():
+    sw = fake_sweep(CURVES)
+    sw.loc[sw.lam == 0, "tree_r2"] = 0.5  # the paper's standard tree on Concrete: 0.709
+    t3 = report.tree_table(sw, "literal", datasets=("concrete",))
+    comp = report.competence_table(sw, "tree")
+    assert list(comp.competent) == [False, True]  # Concrete fails; Wine has no yardstick: kept
+    assert report.verdict_tree(t3)[0] == "not reproduced"  # decided by a tree that did not learn
+    v, gains = report.verdict_tree(t3, competence=comp)
+    assert v == "inconclusive" and gains == {}
+
+
+def test_incompetent_teacher_does_not_decide_the_teacher_verdicts():
+    std = fake_sweep(CURVES).assign(scale_target=True)
+    raw = std.assign(scale_target=False, teacher_r2=std.teacher_r2 - 0.5)  # never learned
+    comp = report.competence_table(pd.concat([std, raw]), "teacher")
+    assert not comp.competent.any()
+    assert report.competence_table(std, "teacher").competent.all()  # the standardized teacher: by definition
+    curve = pd.Series([0.3, 0.2, 0.1], index=[0.0, 0.1, 0.5])
+    assert report.verdict_teacher_stable(curve)[0] == "not reproduced"
+    assert report.verdict_teacher_stable(curve, competence=comp, dataset="concrete")[0] == "inconclusive"
+    gap = report.distillation_gap(pd.concat([std, raw]))
+    v, info = report.verdict_gap(gap, ["literal", "converged"], competence=comp)
+    assert v == "inconclusive" and set(info["left_out"]) == {"concrete", "wine_red"}
+
+
+def test_incompetent_noisy_student_does_not_decide_the_noise_verdict():
+    noisy = fake_sweep({"concrete": {"literal": [0.10, 0.05, 0.05, 0.05, 0.05, 0.05],  # Table 9 at 0.1: 0.24
+                                     "converged": [0.2, 0.3, 0.2, 0.2, 0.2, 0.2]}}, noise=0.1)
+    sw = pd.concat([fake_sweep({"concrete": CURVES["concrete"]}), noisy])
+    nt = report.noise_table(sw)
+    comp = report.competence_table(sw, "noisy").set_index(["sr_reading", "noise"])
+    assert not comp.loc[("literal", 0.1), "competent"] and comp.loc[("converged", 0.1), "competent"]
+    assert report.verdict_noise(nt, "literal")[0] == "reproduced"  # -50 % vs -22.5 %, from a failed baseline
+    v, info = report.verdict_noise(nt, "literal", competence=comp.reset_index())
+    assert v == "inconclusive" and info["left_out"] == [0.1]
+    assert report.verdict_noise(nt, "converged", competence=comp.reset_index())[0] == "not reproduced"
+
+
+def test_styled_tables_one_precision_per_column_names_and_no_row_numbers():
+    t2 = report.table2(fake_sweep(CURVES))
+    html = report.styled(t2).to_html()
+    assert "0.100" in html and "0.18" in html and "0.180" in html  # R² with λ=0 in its name: 3 decimals
+    df = pd.DataFrame({"dataset": ["concrete", "wine_red"], "student R²": [0.1, 0.324835]})
+    html = report.styled(df).to_html()
+    assert "Concrete Strength" in html and "0.325" in html and "0.324835" not in html
+    assert 'class="row_heading' not in html  # no pandas row numbers
+    assert report.paper_names(df.set_index("dataset")).index[1] == "Wine Quality Red"
