@@ -118,14 +118,19 @@ glue("ch4_max_gain_dataset", report.name_of(max(best_gain, key=best_gain.get)))
 # otherwise.
 
 # %%
-v_tree, gains = report.verdict_tree(t3)
+comp = report.competence_table(sweep, "tree")  # the competence rule on the λ = 0 trees
+comp = comp[comp.dataset.map(report.name_of).isin(t3.index.get_level_values("dataset"))]
+display(report.styled(report.competence_display(comp, "tree"), highlight_paper=False,
+                      caption="Competence rule: λ = 0 tree students; 'left out' data sets do not count"))
+v_tree, gains = report.verdict_tree(t3, competence=comp)
 parts = [f"{ds}: {t3.loc[(ds, 'standard'), 'ours: tree R²']:.3f} -> {t3.loc[(ds, 'regularized'), 'ours: tree R²']:.3f} "
          f"(λ = {report.fmt_lam(t3.loc[(ds, 'regularized'), 'ours: λ'])}, "
          f"{int(t3.loc[(ds, 'regularized'), 'ours: leaves'])} leaves)" for ds in gains]
 paper_parts = [f"{report.name_of(r.dataset)} {r.teacher} {r.tree_r2:.3f}" for _, r in paper.TABLE3.iterrows()]
 verdicts = [dict(claim="Jacobian regularization gives no gain for decision-tree students", verdict=v_tree,
                  evidence=("Tree R² from the standard -> regularized teacher: " + "; ".join(parts)
-                           + f" (regularized λ = best SR λ under the {primary} reading)."),
+                           + f" (regularized λ = best SR λ under the {primary} reading); "
+                           + report.competence_note(comp, "tree") + "."),
                  paper="; ".join(paper_parts), ours="; ".join(parts))]
 for v in verdicts:
     write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)

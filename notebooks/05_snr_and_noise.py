@@ -159,8 +159,14 @@ glue("ch5_noise_paper_std", ", ".join(f"{v:.2f}" for v in paper.TABLE9.student_r
 
 # %%
 v_values, d_values = report.verdict_snr_values(snr, "full")
-v_explain, info = report.verdict_snr_explains(snr, summary, primary)
-v_noise, ninfo = report.verdict_noise(nt, primary)
+comp = report.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
+comp_noise = report.competence_table(noisy, "noisy")
+display(report.styled(report.competence_display(comp, "student"), highlight_paper=False,
+                      caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
+display(report.styled(report.competence_display(comp_noise, "noisy"), highlight_paper=False,
+                      caption="Competence rule: λ = 0 students at each noise level α"))
+v_explain, info = report.verdict_snr_explains(snr, summary, primary, competence=comp)
+v_noise, ninfo = report.verdict_noise(nt, primary, competence=comp_noise)
 p8 = paper.TABLE8.set_index("dataset").snr_proxy
 paper_snr = ", ".join(f"{report.name_of(d)} {v:.2f}" for d, v in p8.items())
 ours_noise = ntr[ntr.source == report.ours_label(primary)].set_index("noise α")["improvement (%)"]
@@ -176,7 +182,8 @@ verdicts = [
          verdict=v_explain,
          evidence=(f"Wine {'has' if info['wine_lowest_snr'] else 'does not have'} the lowest SNR of the "
                    f"{len(s)} data sets; its improvement ({primary}) is "
-                   f"{info['wine_improvement']:.1f} %; Spearman ρ(SNR, improvement) = {info['rho']:.2f}."),
+                   f"{info['wine_improvement']:.1f} %; Spearman ρ(SNR, improvement) = {info['rho']:.2f}; "
+                   + report.competence_note(comp, "student") + "."),
          paper=(f"SNR {paper_snr}; Wine improvement "
                 f"{paper.TABLE2.set_index('dataset').improvement_pct['wine_red']:+.1f} %"),
          ours=f"lowest SNR: {report.name_of(s.full.idxmin())}; ρ = {info['rho']:.2f}"),
@@ -184,7 +191,8 @@ verdicts = [
          evidence=(f"Improvement at α = " + ", ".join(f"{a:g}" for a in ours_noise.index) + f" ({primary}): "
                    + ", ".join(f"{v:+.1f} %" for v in ours_noise) + "; paper: "
                    + ", ".join(f"{v:+.1f} %" for v in paper.TABLE9.improvement_pct)
-                   + f"; signs match at {sum(ninfo['match'].values())}/{len(ninfo['match'])} noise levels α > 0."),
+                   + f"; signs match at {sum(ninfo['match'].values())}/{len(ninfo['match'])} noise levels α > 0; "
+                   + report.competence_note(comp_noise, "noisy") + "."),
          paper=", ".join(f"{v:+.1f} %" for v in paper.TABLE9.improvement_pct),
          ours=", ".join(f"{v:+.1f} %" for v in ours_noise)),
 ]

@@ -137,7 +137,10 @@ for r in set(report.SR_READINGS) - set(readings):
 # one of them, not reproduced otherwise.
 
 # %%
-v_simple, info = report.verdict_simpler(formulas, complexity, summary, primary)
+comp = report.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
+display(report.styled(report.competence_display(comp, "student"), highlight_paper=False,
+                      caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
+v_simple, info = report.verdict_simpler(formulas, complexity, summary, primary, competence=comp, focus=focus)
 fc = formulas.set_index(["source", "teacher"])
 ours_src = report.ours_label(primary)
 n_simpler = sum(info["simpler"].values())
@@ -147,7 +150,8 @@ verdicts = [dict(
               f"{fc.complexity.get((ours_src, 'standard'), float('nan'))} nodes at λ = 0 and "
               f"{fc.complexity.get((ours_src, 'regularized'), float('nan'))} at the best λ > 0 "
               f"(paper: {report.PAPER_COMPLEXITY[('concrete', 0.0)]} and {report.PAPER_COMPLEXITY[('concrete', 0.001)]}); "
-              f"the best-λ formula is simpler than the λ = 0 one on {n_simpler}/{len(info['simpler'])} data sets."),
+              f"the best-λ formula is simpler than the λ = 0 one on {n_simpler}/{len(info['simpler'])} data sets; "
+              + report.competence_note(comp, "student") + "."),
     paper=f"{report.PAPER_COMPLEXITY[('concrete', 0.0)]} -> {report.PAPER_COMPLEXITY[('concrete', 0.001)]} nodes (Concrete)",
     ours=(f"{fc.complexity.get((ours_src, 'standard'), float('nan'))} -> "
           f"{fc.complexity.get((ours_src, 'regularized'), float('nan'))} nodes ({report.name_of(focus)}, {primary}); "
