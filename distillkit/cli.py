@@ -16,7 +16,10 @@ from pathlib import Path
 
 from .settings import PROFILE_NAMES, SR_READING_NAMES, SettingError, parse_overrides
 
-SHOWN = ("dataset", "lam", "seed", "noise", "sr_reading", "teacher_r2", "student_r2",
+STUDENT_NAMES = ("gplearn", "operon")  # must match students.STUDENTS (a test checks)
+PENALTY_NAMES = ("jacobian", "lipschitz", "lipschitz_bound")
+
+SHOWN = ("dataset", "lam", "seed", "noise", "student", "sr_reading", "penalty", "teacher_r2", "student_r2",
          "student_fidelity_r2", "xgb_r2", "tree_r2", "tree_leaves", "complexity", "sr_generations",
          "formula_sympy", "teacher_seconds", "student_seconds")
 OUT_SUFFIXES = (".csv", ".json", ".parquet")
@@ -86,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--profile", default="paper", choices=PROFILE_NAMES,
                         help="smoke | paper | full (default paper)")
+    common.add_argument("--penalty", default=None, choices=PENALTY_NAMES,
+                        help="smoothness penalty of the teacher (default jacobian)")
     common.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a budget, e.g. --set epochs=20 --set baselines=no")
 
@@ -99,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_count, default=0)
     r.add_argument("--noise", type=_number, default=0.0, help="label noise level alpha")
     r.add_argument("--sr-reading", default="literal", choices=SR_READING_NAMES)
+    r.add_argument("--student", default="gplearn", choices=STUDENT_NAMES,
+                   help="symbolic regressor: gplearn (the paper's) or operon")
+    r.add_argument("--direct", action="store_true",
+                   help="fit the student on the training labels, no teacher (the control)")
     r.add_argument("--json", action="store_true", help="print the full record as JSON")
 
     s = sub.add_parser("sweep", parents=[common], help="a grid of runs, cached, in parallel")
@@ -107,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", type=_ints, default=None)
     s.add_argument("--noises", type=_floats, default=[0.0])
     s.add_argument("--sr-readings", type=_names, default="literal")
+    s.add_argument("--students", type=_names, default="gplearn", help="gplearn,operon")
+    s.add_argument("--direct", action="store_true", help="add the no-teacher control cells")
     s.add_argument("--n-jobs", type=_n_jobs, default=1)
     s.add_argument("--backend", default=None, help="joblib backend (loky, threading, dask, ...)")
     s.add_argument("--cache-dir", type=Path, default=None)
@@ -177,6 +188,10 @@ def _check_args(args) -> None:
         if bad:
             raise SettingError(f"--sr-readings: unknown {', '.join(bad)}; "
                                f"choose from {', '.join(SR_READING_NAMES)}")
+        bad = [r for r in args.students if r not in STUDENT_NAMES]
+        if bad:
+            raise SettingError(f"--students: unknown {', '.join(bad)}; "
+                               f"choose from {', '.join(STUDENT_NAMES)}")
         check_out(args.out)
     elif args.command == "distill":
         if not args.path.expanduser().is_file():
@@ -197,6 +212,8 @@ def _main(argv) -> int:
         return 0 if (table["status"] == "ok").all() else 1
 
     overrides = parse_overrides(args.set)
+    if getattr(args, "penalty", None) is not None:
+        overrides["penalty"] = args.penalty
     _check_args(args)
     from .data import from_csv, load_dataset  # pandas and sklearn, not yet torch
     if args.command == "run":
@@ -208,7 +225,8 @@ def _main(argv) -> int:
         from .pipeline import resolve_config, run
         resolve_config(args.profile, **overrides)
         record = run(dataset, lam=args.lam, seed=args.seed, noise=args.noise, profile=args.profile,
-                     sr_reading=args.sr_reading, **overrides)
+                     sr_reading=args.sr_reading, student=args.student, direct=args.direct,
+                     **overrides)
         if args.json:
             print(json.dumps(record, indent=2))
         else:
@@ -227,7 +245,8 @@ def _main(argv) -> int:
     resolve_config(args.profile, **overrides)
     frame = run_grid(args.datasets, lams=args.lams, seeds=args.seeds, noises=args.noises,
                      profile=args.profile, sr_readings=tuple(args.sr_readings),
-                     cache_dir=args.cache_dir, n_jobs=args.n_jobs, backend=args.backend, **overrides)
+                     cache_dir=args.cache_dir, n_jobs=args.n_jobs, backend=args.backend,
+                     students=tuple(args.students), direct=args.direct, **overrides)
     {".csv": frame.to_csv, ".json": lambda p: frame.to_json(p, orient="records", indent=1),
      ".parquet": frame.to_parquet}[args.out.suffix](args.out)
     print(f"{len(frame)} runs written to {args.out}")

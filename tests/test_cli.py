@@ -56,3 +56,33 @@ def test_sweep_writes_file(tmp_path):
     assert out.returncode == 0, out.stderr
     frame = pd.read_csv(tmp_path / "r.csv")
     assert list(frame.lam) == [0.0, 0.1]
+
+
+def test_student_and_penalty_names_match_the_package():
+    from distillkit.cli import PENALTY_NAMES, STUDENT_NAMES
+    from distillkit.settings import SCHEMA
+    from distillkit.students import STUDENTS
+    assert STUDENT_NAMES == STUDENTS
+    assert all(SCHEMA["penalty"].pattern.match(p) for p in PENALTY_NAMES)
+    for args in (["run", "--dataset", "diabetes", "--student", "pysr"],
+                 ["run", "--dataset", "diabetes", "--penalty", "l1"],
+                 ["sweep", "--datasets", "diabetes", "--students", "gplearn,pysr", "--out", "x.csv"]):
+        out = cli(*args)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, args
+
+
+def test_run_operon_student_with_lipschitz_penalty(tmp_path):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"x1": rng.normal(size=150), "x2": rng.normal(size=150)})
+    df["y"] = df.x1 * df.x2
+    path = tmp_path / "own.csv"
+    df.to_csv(path, index=False)
+    out = cli("run", "--csv", str(path), "--target", "y", "--lam", "0.01", "--profile", "smoke",
+              "--student", "operon", "--penalty", "lipschitz", "--set", "epochs=2", "--json")
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    assert rec["student"] == "operon" and rec["penalty"] == "lipschitz" and rec["distilled"]
+    out = cli("run", "--csv", str(path), "--target", "y", "--profile", "smoke", "--student", "operon",
+              "--direct", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["distilled"] is False
