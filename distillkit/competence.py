@@ -129,7 +129,8 @@ def reference_competence(table: pd.DataFrame, kind: str, value: str, tol: float 
 def left_out_note(n_out: int, n_all: int, what: str = "cells", kind: str = "teacher",
                   tol: float = TOLERANCE) -> str:
     """The sentence each evidence string carries: how many were left out, by which rule."""
-    return (f"{n_out} of {n_all} {what} left out because their λ = 0 {kind} was not competent "
+    who = {"noisy": "student", "tree": "tree student"}.get(kind, kind)
+    return (f"{n_out} of {n_all} {what} left out because their λ = 0 {who} was not competent "
             f"(more than {tol:g} R² below {RULES[kind]})")
 
 
