@@ -44,8 +44,12 @@ BASE_CONFIG = {
     # than a converged gplearn fit on the same data (make bench, "student_cost")
     "operon_evaluations": 40_000, "operon_population": 500, "operon_max_length": 50,
     "operon_iterations": 10, "operon_rows": 2000, "operon_function_set": ("add", "sub", "mul", "aq"),
-    # data handling (choices the paper leaves open)
-    "test_size": 0.2, "validation_size": 0.0, "scale_target": True,
+    "operon_protected": True, "operon_tolerance": 0.0,
+    # data handling (choices the paper leaves open); the student sees standardized inputs
+    # and target ("standardized", as the paper's pipeline) or the data's own units ("data")
+    "test_size": 0.2, "validation_size": 0.0, "scale_target": True, "student_units": "standardized",
+    # ground truth (feynman_* data sets): seconds sympy may take to decide a symbolic solution
+    "solution_timeout": 10.0,
     # other students and baselines
     "tree_leaves": 32, "baselines": True,
 }
@@ -96,6 +100,28 @@ def _check_device(device: str) -> None:
         ok = int(device.split(":", 1)[1]) < torch.cuda.device_count()
     if not ok:
         raise ValueError(f"device {device!r} is not available on this machine; use device=auto or cpu")
+
+
+#: defaults for the feynman_* data sets (ground truth): the student works in the data's
+#: own units, where a law is short, with a function set that can write the chosen laws;
+#: division is safe there (every input is drawn from a positive interval)
+GROUND_TRUTH_CONFIG = {
+    "student_units": "data",
+    "function_set": ("add", "sub", "mul", "div", "sqrt", "log", "exp", "sin", "cos"),
+    "operon_function_set": ("add", "sub", "mul", "div", "sqrtabs", "logabs", "exp", "sin", "cos"),
+    "operon_protected": False,
+    # a law is the simplest formula that explains the teacher, not its most accurate fit
+    "operon_tolerance": 0.01,
+}
+
+
+def config_for(dataset, profile: str = "paper", **overrides) -> dict:
+    """:func:`resolve_config` with the data set's family defaults under ``overrides``
+    (:data:`GROUND_TRUTH_CONFIG` for ``feynman_*``)."""
+    from .feynman import is_feynman
+    name = dataset if isinstance(dataset, str) else getattr(dataset, "name", "")
+    family = GROUND_TRUTH_CONFIG if is_feynman(name) else {}
+    return resolve_config(profile, **{**family, **overrides})
 
 
 def versions() -> dict:
@@ -182,12 +208,76 @@ def build_student(student: str, sr_reading: str, random_state: int, config: dict
             "operon", function_set=config["operon_function_set"],
             max_evaluations=config["operon_evaluations"], population_size=config["operon_population"],
             max_length=config["operon_max_length"], optimizer_iterations=config["operon_iterations"],
-            max_rows=config["operon_rows"], random_state=random_state, feature_names=feature_names)
+            max_rows=config["operon_rows"], protected=config["operon_protected"],
+            tolerance=config["operon_tolerance"],
+            random_state=random_state, feature_names=feature_names)
     return make_student(
         "gplearn", population_size=config["population_size"], generations=config["generations"],
         function_set=config["function_set"], sr_reading=sr_reading,
         stopping_r2=config["stopping_r2"], parsimony_coefficient=config["parsimony_coefficient"],
         max_samples=config["max_samples"], random_state=random_state, feature_names=feature_names)
+
+
+class DataUnitsStudent:
+    """A student fitted on the data's own units, seen by the pipeline in standardized ones.
+
+    ``fit(X_std, y_std)`` fits ``student`` on ``X_std * x_scale + x_mean`` against
+    ``y_mean + y_scale * y_std``; ``predict(X_std)`` maps back, so every score is the
+    same R² as in data units. ``formula_`` and friends are the student's: in data units
+    and the data's column names, where a law such as ``q / C`` is two nodes, not a
+    four-constant expression of standardized inputs.
+    """
+
+    def __init__(self, student, split: Split):
+        self.student, self.split = student, split
+
+    def _to_data(self, X):
+        return np.asarray(X, dtype=np.float64) * self.split.x_scale + self.split.x_mean
+
+    def fit(self, X, y):
+        y_data = self.split.y_mean + self.split.y_scale * np.asarray(y, dtype=np.float64)
+        self.student.fit(self._to_data(X), y_data)
+        return self
+
+    def predict(self, X):
+        return (self.student.predict(self._to_data(X)) - self.split.y_mean) / self.split.y_scale
+
+    def __getattr__(self, name):  # program_, formula_, complexity_, ... come from the student
+        if name in ("student", "split"):
+            raise AttributeError(name)
+        return getattr(self.student, name)
+
+
+def _fitted_student(student: str, sr_reading: str, sr_state: int, config: dict, split: Split, y_fit):
+    model = build_student(student, sr_reading, sr_state, config, split.feature_names)
+    if config["student_units"] == "data":
+        model = DataUnitsStudent(model, split)
+    return model.fit(split.X_train, y_fit)
+
+
+def full_formula(student) -> "sympy.Expr":
+    """The student's formula at full precision (gplearn's ``formula_`` is rounded for display)."""
+    from .students import program_to_sympy
+    inner = getattr(student, "student", student)
+    if hasattr(inner, "symbols_"):  # Operon: formula_ is exact already
+        return inner.formula_
+    return program_to_sympy(inner.program_, inner.feature_names, simplify=False, digits=None)
+
+
+def ground_truth(dataset, student, split: Split, config: dict, test_r2: float) -> dict:
+    """``solution``, ``accuracy_solution``, ``true_formula`` for a feynman_* data set, else {}."""
+    from .feynman import is_feynman
+    name = dataset if isinstance(dataset, str) else getattr(dataset, "name", "")
+    if not is_feynman(name):
+        return {}
+    from .groundtruth import score_formula, to_data_units
+    expr = full_formula(student)
+    if config["student_units"] != "data":
+        expr = to_data_units(expr, split)
+    scored = score_formula(expr, name, test_r2=test_r2, timeout=config["solution_timeout"])
+    return {"solution": scored["solution"], "solution_kind": scored["solution_kind"],
+            "accuracy_solution": scored["accuracy_solution"], "true_formula": scored["true_formula"],
+            "formula_compared": scored["formula_rounded"], "score_seconds": scored["score_seconds"]}
 
 
 def _student_scores(student, split: Split, fit_targets, reference_test=None) -> dict:
@@ -223,7 +313,8 @@ def _sr_state(seed: int, sr_draw: int) -> int:
 
 
 def _record_tail(split: Split, config: dict) -> dict:
-    return dict(n_train=len(split.y_train), n_test=len(split.y_test),
+    return dict(n_train=len(split.y_train), n_test=len(split.y_test), noise_scale=split.noise_scale,
+                student_units=config["student_units"],
                 n_features=len(split.feature_names), scale_target=split.scale_target,
                 config=json.dumps(config, sort_keys=True), versions=json.dumps(versions(), sort_keys=True))
 
@@ -243,8 +334,9 @@ def evaluate(dataset, lam: float, seed: int, noise: float, config: dict, teacher
                   teacher_jacobian_sq=float(np.mean(teacher.jacobian_sq_norm(split.X_test))))
 
     sr_state = _sr_state(seed, sr_draw)
-    fitted = build_student(student, sr_reading, sr_state, config, split.feature_names).fit(split.X_train, t_train)
+    fitted = _fitted_student(student, sr_reading, sr_state, config, split, t_train)
     record.update(_student_scores(fitted, split, t_train, reference_test=t_test), sr_random_state=sr_state)
+    record.update(ground_truth(dataset, fitted, split, config, record["student_r2"]))
     if split.X_val is not None:
         record["teacher_val_r2"] = _r2(split.y_val, teacher.predict(split.X_val))
 
@@ -270,9 +362,9 @@ def evaluate_direct(dataset, seed: int, noise: float, config: dict, sr_reading: 
     sr_state = _sr_state(seed, sr_draw)
     record = {"dataset": ds.name, "lam": float("nan"), "seed": int(seed), "noise": float(noise),
               "student": student, "sr_reading": sr_reading, "sr_draw": int(sr_draw), "distilled": False}
-    fitted = build_student(student, sr_reading, sr_state, config, split.feature_names)
-    fitted.fit(split.X_train, split.y_train)
+    fitted = _fitted_student(student, sr_reading, sr_state, config, split, split.y_train)
     record.update(_student_scores(fitted, split, split.y_train), sr_random_state=sr_state)
+    record.update(ground_truth(dataset, fitted, split, config, record["student_r2"]))
     record.update(_baselines(split, seed, config))
     record.update(_record_tail(split, config))
     return record
@@ -293,8 +385,8 @@ def run(dataset, lam: float = 0.0, seed: int = 0, noise: float = 0.0, profile: s
     if isinstance(noise, bool) or not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     check_student(student, sr_reading)
-    config = resolve_config(profile, **overrides)
     _dataset(dataset)  # fail early on an unknown name
+    config = config_for(dataset, profile, **overrides)
     if direct:
         record = evaluate_direct(dataset, seed, noise, config, sr_reading, sr_draw, student)
         record["profile"] = profile
@@ -309,4 +401,4 @@ def run(dataset, lam: float = 0.0, seed: int = 0, noise: float = 0.0, profile: s
 
 
 __all__ = ["PAPER_LAMS", "PROFILES", "BASE_CONFIG", "profile_settings", "resolve_config", "run",
-           "evaluate", "evaluate_direct", "check_student", "student_label", "build_student", "fit_teachers", "make_split", "versions", "dataset_key"]
+           "evaluate", "evaluate_direct", "config_for", "GROUND_TRUTH_CONFIG", "DataUnitsStudent", "check_student", "student_label", "build_student", "fit_teachers", "make_split", "versions", "dataset_key"]

@@ -76,6 +76,17 @@ SCHEMA: dict[str, Setting] = {
     "scale_target": Setting("bool_or_float", low=0, open_low=True),
     "tree_leaves": Setting("int", low=2),
     "baselines": Setting("bool"),
+    "operon_evaluations": Setting("int", low=1),
+    "operon_population": Setting("int", low=2),
+    "operon_max_length": Setting("int", low=3),
+    "operon_iterations": Setting("int", low=1, hint="0 would turn constant fitting off"),
+    "operon_rows": Setting("int", low=10),
+    "operon_function_set": Setting("str_tuple", hint="e.g. add,sub,mul,aq"),
+    "operon_protected": Setting("bool"),
+    "operon_tolerance": Setting("float", low=0, high=1, open_high=True),
+    "student_units": Setting("str", pattern=re.compile(r"^(standardized|data)$"),
+                             hint="standardized or data"),
+    "solution_timeout": Setting("float", low=0, open_low=True),
 }
 
 

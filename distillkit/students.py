@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import sympy
 from gplearn.fitness import make_fitness
+from gplearn.functions import make_function
 from gplearn.genetic import SymbolicRegressor
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression
@@ -48,6 +49,16 @@ def _r2(y, y_pred, w):
 # wrap=False keeps it a plain module-level function: picklable, and faster than cloudpickle
 r2_fitness = make_fitness(function=_r2, greater_is_better=True, wrap=False)
 
+
+def _protected_exp(x):
+    """exp, clipped so that no program overflows (the formula reads plain exp)."""
+    with np.errstate(over="ignore"):
+        return np.exp(np.clip(x, -100.0, 100.0))
+
+
+#: functions gplearn lacks, by name (for the ground-truth laws); module-level, so picklable
+GPLEARN_EXTRA = {"exp": make_function(function=_protected_exp, name="exp", arity=1, wrap=False)}
+
 _SYMPY_OPS = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
@@ -60,6 +71,7 @@ _SYMPY_OPS = {
     "sin": sympy.sin,
     "cos": sympy.cos,
     "tan": sympy.tan,
+    "exp": sympy.exp,
     "inv": lambda a: 1 / a,
     "max": sympy.Max,
     "min": sympy.Min,
@@ -67,7 +79,7 @@ _SYMPY_OPS = {
 
 
 def program_to_sympy(program: str, feature_names=None, simplify: bool = True,
-                     max_simplify_nodes: int = 80):
+                     max_simplify_nodes: int = 80, digits: int | None = 4):
     """Parse a gplearn program string (``add(X0, mul(X1, 0.5))``) into a sympy expression.
 
     Variables ``X{i}`` become symbols named after ``feature_names[i]`` when given.
@@ -85,8 +97,8 @@ def program_to_sympy(program: str, feature_names=None, simplify: bool = True,
         expr = sympy.simplify(expr)
     elif simplify:
         expr = sympy.expand(expr)
-    # 4 significant digits for display; gplearn constants carry no more meaning than that
-    return expr.xreplace({n: sympy.Float(float(f"{float(n):.4g}")) for n in expr.atoms(sympy.Float)})
+    # 4 significant digits for display (digits=None: full precision, for scoring)
+    return expr if digits is None else round_floats(expr, digits)
 
 
 def _tokens(program: str) -> list[str]:
@@ -130,7 +142,8 @@ class SymbolicStudent(RegressorMixin, BaseEstimator):
         stop = self.stopping_r2 if self.sr_reading == "literal" else np.inf
         return SymbolicRegressor(
             population_size=self.population_size, generations=self.generations,
-            function_set=tuple(self.function_set), metric=r2_fitness, stopping_criteria=stop,
+            function_set=tuple(GPLEARN_EXTRA.get(f, f) for f in self.function_set),
+            metric=r2_fitness, stopping_criteria=stop,
             parsimony_coefficient=self.parsimony_coefficient, max_samples=self.max_samples,
             random_state=self.random_state, n_jobs=self.n_jobs)
 
@@ -250,8 +263,10 @@ class OperonStudent(RegressorMixin, BaseEstimator):
     ``max_evaluations`` is the budget (fitness evaluations); fits on more than ``max_rows``
     rows use a random subsample of that size (drawn from ``random_state``), so the cost
     does not grow with the data set. ``function_set`` must avoid Operon's unprotected
-    primitives (:data:`OPERON_UNPROTECTED`); ``aq`` (analytic quotient, ``a/sqrt(1+b²)``)
-    plays the role of division.
+    primitives (:data:`OPERON_UNPROTECTED`) unless ``protected=False``; ``aq`` (analytic
+    quotient, ``a/sqrt(1+b²)``) plays the role of division. ``tolerance`` > 0 reports the
+    simplest member of the Pareto front whose R² on the fit data is within ``tolerance``
+    of the best (0: the most accurate model, Operon's own choice).
 
     Attributes after ``fit``: ``program_`` (Operon infix, full precision), ``formula_``
     (sympy; evaluates to the same predictions), ``formula_latex_`` (4 significant
@@ -261,26 +276,31 @@ class OperonStudent(RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, function_set=OPERON_FUNCTIONS, max_evaluations=40_000, population_size=500,
-                 max_length=50, optimizer_iterations=10, max_rows=2000, random_state=42,
-                 feature_names=None):
+                 max_length=50, optimizer_iterations=10, max_rows=2000, protected=True,
+                 tolerance=0.0, random_state=42, feature_names=None):
         self.function_set = function_set
         self.max_evaluations = max_evaluations
         self.population_size = population_size
         self.max_length = max_length
         self.optimizer_iterations = optimizer_iterations
         self.max_rows = max_rows
+        self.protected = protected
+        self.tolerance = tolerance
         self.random_state = random_state
         self.feature_names = feature_names
 
     def _check_params(self):
         bad = [f for f in self.function_set if f in OPERON_UNPROTECTED]
-        if bad:
+        if bad and self.protected:
             raise ValueError(f"OperonStudent: unprotected primitive(s) {bad} blow up off the "
-                             "training range; use aq, sqrtabs, logabs instead")
+                             "training range; use aq, sqrtabs, logabs instead (or protected=False "
+                             "where every input stays away from the poles)")
         for name in ("max_evaluations", "population_size", "max_length", "max_rows"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"OperonStudent: {name} must be a positive integer, got {value!r}")
+        if isinstance(self.tolerance, bool) or not 0 <= float(self.tolerance) < 1:
+            raise ValueError(f"OperonStudent: tolerance must be in [0, 1), got {self.tolerance!r}")
         if int(self.optimizer_iterations) < 1:
             raise ValueError("OperonStudent: optimizer_iterations must be >= 1 "
                              "(0 turns constant fitting off)")
@@ -325,6 +345,11 @@ class OperonStudent(RegressorMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.symbols_ = names
         self.pareto_table_ = _population_front(reg, X, y, names)
+        if self.tolerance > 0:  # the simplest front member within tolerance of the best
+            front = self.pareto_table_
+            pick = front[front.r2 >= front.r2.max() - self.tolerance].iloc[0]
+            self.program_, self.complexity_ = str(pick.program), int(pick.complexity)
+            self.pareto_table_ = front.assign(chosen=front.program == pick.program)
         return self
 
     @property

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .pipeline import (SPLIT_KEYS, TEACHER_KEYS, _dataset, check_student, dataset_key, evaluate,
-                       evaluate_direct, fit_teachers, profile_settings, resolve_config)
+                       config_for, evaluate_direct, fit_teachers, profile_settings, resolve_config)
 from .students import SR_READINGS
 from .teacher import _check_lam
 
@@ -173,7 +173,8 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
     datasets = list(datasets)
     for ds in datasets:
         _dataset(ds)  # unknown names fail here, before any work
-    config = resolve_config(profile, **overrides)
+    resolve_config(profile, **overrides)  # bad settings fail here, before any work
+    configs = {dataset_key(ds): config_for(ds, profile, **overrides) for ds in datasets}
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     runs_dir, teachers_dir = cache / "runs", cache / "teachers"
 
@@ -187,7 +188,7 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
     records, todo = {}, []  # records are keyed by the cache file name (Datasets are unhashable)
     for cell in cells:
         ds, lam, seed, noise, rd, draw, st = cell
-        path = runs_dir / f"{cell_key(ds, seed, noise, lam, rd, draw, config, st)}.json"
+        path = runs_dir / f"{cell_key(ds, seed, noise, lam, rd, draw, configs[dataset_key(ds)], st)}.json"
         record = _read_record(path) if path.exists() else None
         if record is not None:
             records[path.name] = record
@@ -205,7 +206,7 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
         tkey = (dataset_key(ds), seed, noise, lam)
         if lam is None or tkey in teachers:
             continue
-        tpath = teachers_dir / f"{teacher_key(ds, seed, noise, lam, config)}.joblib"
+        tpath = teachers_dir / f"{teacher_key(ds, seed, noise, lam, configs[tkey[0]])}.joblib"
         teacher = _read_teacher(tpath) if tpath.exists() else None
         if teacher is not None:
             teachers[tkey] = teacher
@@ -215,13 +216,13 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
     if groups:
         if bar is not None:
             bar.set_postfix_str(f"training {sum(len(g[1]) for g in groups.values())} teachers")
-        jobs = [joblib.delayed(_with_key)(gkey, _train_group, ds, gkey[1], gkey[2], glams, config)
+        jobs = [joblib.delayed(_with_key)(gkey, _train_group, ds, gkey[1], gkey[2], glams, configs[gkey[0]])
                 for gkey, (ds, glams) in groups.items()]
         for gkey, fitted in _parallel(n_jobs, backend, jobs):
             ds = groups[gkey][0]
             for lam, teacher in zip(groups[gkey][1], fitted):
                 teachers[(gkey[0], gkey[1], gkey[2], lam)] = teacher
-                path = teachers_dir / f"{teacher_key(ds, gkey[1], gkey[2], lam, config)}.joblib"
+                path = teachers_dir / f"{teacher_key(ds, gkey[1], gkey[2], lam, configs[gkey[0]])}.joblib"
                 _atomic_write(path, lambda tmp, t=teacher: joblib.dump(t, tmp))
 
     # phase 2: students, one task per cell, each record saved the moment it arrives
@@ -229,7 +230,8 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
         if bar is not None:
             bar.set_postfix_str("distilling")
         jobs = [joblib.delayed(_with_key)(
-            (dataset_key(cell[0]), str(path)), _run_cell, cell[0], cell[1], cell[2], cell[3], config,
+            (dataset_key(cell[0]), str(path)), _run_cell, cell[0], cell[1], cell[2], cell[3],
+            configs[dataset_key(cell[0])],
             teachers.get((dataset_key(cell[0]), cell[2], cell[3], cell[1])), cell[4], cell[5], profile,
             cell[6]) for cell, path in todo]
         for (dkey, path), record in _parallel(n_jobs, backend, jobs):
@@ -240,7 +242,7 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
                 bar.update(1)
     if bar is not None:
         bar.close()
-    keys = [f"{cell_key(ds, seed, noise, lam, rd, draw, config, st)}.json"
+    keys = [f"{cell_key(ds, seed, noise, lam, rd, draw, configs[dataset_key(ds)], st)}.json"
             for ds, lam, seed, noise, rd, draw, st in cells]
     return pd.DataFrame([records[k] for k in keys])
 

@@ -141,3 +141,30 @@ def test_grid_students_and_direct_cells_are_cached_apart(tmp_path):
     merged = again.merge(df, on=["lam", "sr_reading", "student"], suffixes=("", "_first"))
     np.testing.assert_array_equal(merged.student_r2, merged.student_r2_first)
     assert len(list((tmp_path / "runs").glob("*.json"))) == 9
+
+
+def test_feynman_runs_in_data_units_and_is_scored_against_the_law():
+    from distillkit.pipeline import GROUND_TRUTH_CONFIG, config_for
+    assert config_for("feynman_I_25_13", "smoke")["student_units"] == "data"
+    assert config_for("concrete", "smoke")["student_units"] == "standardized"
+    # gplearn fitted directly on noiseless q/C, in the data's units, finds the law
+    rec = run("feynman_I_25_13", student="gplearn", sr_reading="converged", direct=True,
+              profile="smoke", population_size=300, generations=5)
+    assert rec["student_units"] == "data" and rec["noise_scale"] == "rms"
+    assert rec["true_formula"] == "q/C"
+    assert rec["solution"] is (rec["formula_compared"] == "q/C")
+    assert rec["accuracy_solution"] == (rec["student_r2"] > 0.999)
+    assert set(GROUND_TRUTH_CONFIG) <= set(resolve_config("smoke"))
+
+
+def test_data_units_student_scores_equal_standardized_scores():
+    # R² is the same whichever units the student works in, when it is the same function
+    from distillkit.pipeline import DataUnitsStudent, make_split
+    from distillkit.students import TreeStudent
+    cfg = resolve_config("smoke")
+    split = make_split(_own_data(), 0, 0.0, cfg)
+    wrapped = DataUnitsStudent(TreeStudent(max_leaf_nodes=8), split).fit(split.X_train, split.y_train)
+    plain = TreeStudent(max_leaf_nodes=8).fit(split.X_train, split.y_train)
+    from sklearn.metrics import r2_score
+    assert r2_score(split.y_test, wrapped.predict(split.X_test)) == pytest.approx(
+        r2_score(split.y_test, plain.predict(split.X_test)), abs=1e-6)

@@ -170,3 +170,16 @@ def test_make_student_rejects_unknown_names():
     with pytest.raises(ValueError, match="student must be one of"):
         make_student("pysr")
     assert clone(OperonStudent(max_rows=7)).max_rows == 7
+
+
+def test_operon_tolerance_picks_the_simplest_front_member_within_it():
+    X, y = _operon_data()
+    best = OperonStudent(**SMALL, random_state=7).fit(X, y)
+    simple = OperonStudent(**SMALL, random_state=7, tolerance=0.05).fit(X, y)
+    front = simple.pareto_front_
+    pick = front[front.chosen].iloc[0]
+    assert pick.complexity == front[front.r2 >= front.r2.max() - 0.05].complexity.min()
+    assert simple.complexity_ == pick.complexity <= best.complexity_
+    assert simple.score(X, y) >= front.r2.max() - 0.05 - 1e-6
+    with pytest.raises(ValueError, match="tolerance"):
+        OperonStudent(tolerance=1.5).fit(X, y)
