@@ -268,8 +268,9 @@ def distill(df_or_path, target: str, *, student: str = "operon", lams=None,
     DataError, ValueError
         Bad table, target or setting: one clear message.
     """
-    from .pipeline import (PAPER_LAMS, _sr_state, check_student, fit_teachers, make_split,
-                           resolve_config)
+    from .groundtruth import to_data_units  # every import before the long work starts
+    from .pipeline import (PAPER_LAMS, _sr_state, build_student, check_student, fit_teachers,
+                           make_split, resolve_config)
     from .students import _safe, xgboost_baseline
     from .teacher import _check_lam
 
@@ -302,7 +303,6 @@ def distill(df_or_path, target: str, *, student: str = "operon", lams=None,
     teachers = fit_teachers(ds, seed, 0.0, lams, config, progress=progress)
     seconds["teachers"] = time.perf_counter() - t0
 
-    from .pipeline import build_student
     sr_state = _sr_state(seed, 0)
     fits = [(lam, teacher) for lam, teacher in zip(lams, teachers)] + [("direct", None)]
     rows, fronts = [], {}
@@ -331,8 +331,6 @@ def distill(df_or_path, target: str, *, student: str = "operon", lams=None,
     # the formula in the data's units; expanded when that makes it no longer
     scaling = dict(feature_names=names, x_mean=split.x_mean, x_scale=split.x_scale,
                    y_mean=split.y_mean, y_scale=split.y_scale)
-    from .groundtruth import to_data_units
-
     def data_units(expr):
         out = to_data_units(expr, **scaling)
         expanded = sympy.expand(out)
@@ -462,6 +460,15 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _lam_axis(ax, lams) -> None:
+    """Symmetric-log λ axis (λ = 0 on it) with a tick at every grid value."""
+    pos = [v for v in lams if v > 0]
+    ax.set_xscale("symlog", linthresh=min(pos) if pos else 1e-3, linscale=0.5)
+    ax.set_xticks(lams)
+    ax.set_xticklabels([f"{v:g}" for v in lams], rotation=45 if len(lams) > 4 else 0)
+    ax.minorticks_off()
+
+
 def _figures(result: DistillResult) -> dict:
     import matplotlib
     matplotlib.use("Agg", force=False)
@@ -495,14 +502,13 @@ def _figures(result: DistillResult) -> dict:
         ax.set_title(f"{label}: test R² {result.scores[key]:.3f}")
     figs["pred"] = _png(fig)
 
-    from .plots import lam_axis
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     t = result.lam_table
     ax.plot(t.lam, t.teacher_val_r2, "o-", color="0.55", label="teacher")
     ax.plot(t.lam, t.student_val_r2, "o-", color="C0", label="student (best on front)")
     ax.plot(t.lam, t.formula_val_r2, "s--", color="C3", label="student (rule's pick)", ms=4)
     ax.axvline(result.chosen_lam, color="C3", ls=":", lw=1)
-    lam_axis(ax, list(t.lam))
+    _lam_axis(ax, list(t.lam))
     ax.set_xlabel("λ (Jacobian penalty)")
     ax.set_ylabel("validation R²")
     ax.set_title("validation R² per λ")
