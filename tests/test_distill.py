@@ -202,3 +202,12 @@ def test_property_generated_tables(df):
     assert math.isfinite(res.chosen_lam) and res.complexity >= 1
     assert all(math.isfinite(v) for v in res.scores.values()), res.scores
     assert np.isfinite(res.predictions["formula"]).all()
+
+
+def test_gplearn_student(tmp_path):
+    res = distill(_table(n=200), "price", student="gplearn",
+                  **dict(TINY, population_size=30, generations=2))
+    assert res.student == "gplearn" and len(res.pareto) == 1 and res.pareto.chosen.all()
+    write_report(res, tmp_path)
+    module = _load(tmp_path / "formula.py")
+    np.testing.assert_allclose(module.predict(res.test_frame), res.predictions["formula"], rtol=1e-6)
