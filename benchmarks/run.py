@@ -110,6 +110,20 @@ def main(argv=None) -> int:
         record["training"] = None
         record["training_skipped"] = f"{type(exc).__name__}: {exc}"
 
+    # 5. what a student fit costs: Operon's budget against a converged gplearn fit
+    try:
+        cost = bench.student_cost(datasets=("concrete", "diabetes") if q else
+                                  ("california", "concrete", "abalone", "wine_red", "diabetes"),
+                                  profile="smoke" if q else "paper")
+        _show("one student fit per data set, 1 core (operon_over_gplearn should be <= 1)", cost,
+              ["dataset", "n_train", "gplearn_seconds", "operon_seconds", "operon_over_gplearn",
+               "gplearn_r2", "operon_r2", "gplearn_complexity", "operon_complexity"])
+        record["student_cost"] = cost.to_dict("records")
+        record["headline"]["operon_over_gplearn_max"] = float(cost.operon_over_gplearn.max())
+    except Exception as exc:  # noqa: BLE001 - e.g. the data files are not available
+        print(f"\n== student cost skipped: {type(exc).__name__}: {str(exc)[:300]}")
+        record["student_cost"] = None
+
     record["machine_after"] = bench.machine_info()
     record["seconds"] = time.perf_counter() - t_start
     out = Path(args.out)

@@ -469,3 +469,29 @@ def overhead_figure(grid: pd.DataFrame, paper_overhead: float | None = 10.0, col
 __all__ = ["overhead_figure", "LABELS", "METHOD_SPECS", "STEP_METHODS", "PAPER_SETTING", "machine_info", "torch_threads",
            "time_methods", "time_steps", "step_table", "time_ensemble", "time_training",
            "ensemble_value", "peak_matmul_gflops", "fast_step_flops", "add_roofline"]
+
+
+def student_cost(datasets=("california", "concrete", "abalone", "wine_red", "diabetes"), seed: int = 0,
+                 profile: str = "paper", **overrides) -> pd.DataFrame:
+    """Wall time and test R² of one student fit per data set: gplearn (converged) and Operon
+    at the profile's budgets, each fitted directly on the standardized training split.
+
+    The Operon budget (``operon_evaluations``) is meant to cost no more than the
+    converged gplearn fit: ``operon_over_gplearn`` should stay at or below 1.
+    """
+    from .pipeline import build_student, make_split, resolve_config
+
+    config = resolve_config(profile, **overrides)
+    rows = []
+    for name in datasets:
+        split = make_split(name, seed, 0.0, config)
+        row = {"dataset": name, "n_train": len(split.y_train), "d": len(split.feature_names)}
+        for student, reading in (("gplearn", "converged"), ("operon", "converged")):
+            model = build_student(student, reading, 42 + seed, config, split.feature_names)
+            model.fit(split.X_train, split.y_train)
+            row[f"{student}_seconds"] = float(model.fit_seconds_)
+            row[f"{student}_r2"] = float(model.score(split.X_test, split.y_test))
+            row[f"{student}_complexity"] = int(model.complexity_)
+        row["operon_over_gplearn"] = row["operon_seconds"] / row["gplearn_seconds"]
+        rows.append(row)
+    return pd.DataFrame(rows)

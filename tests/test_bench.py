@@ -9,6 +9,8 @@ import pytest
 
 from distillkit import bench
 
+from .conftest import needs_data
+
 
 def test_fast_step_flops_counts_three_products():
     # (h, d+1) x (d+1, B), (d+1, h) x (h, B), (h, B) x (B, d+1): 2 operations per multiply-add
@@ -72,3 +74,13 @@ def test_time_ensemble_ratio_to_autograd_teacher():
     fast = bench.ensemble_value(ens, 1, 1, "seconds")
     lone = bench.ensemble_value(ens, 1, 1, "seconds", autograd=True)
     assert bench.ensemble_value(ens, 1, 1, "x_one_autograd") == pytest.approx(fast / lone)
+
+
+@needs_data
+def test_student_cost_times_both_students():
+    cost = bench.student_cost(datasets=("diabetes",), profile="smoke", generations=2, population_size=40,
+                              operon_evaluations=500, operon_population=40)
+    row = cost.iloc[0]
+    assert row.gplearn_seconds > 0 and row.operon_seconds > 0
+    assert row.operon_over_gplearn == pytest.approx(row.operon_seconds / row.gplearn_seconds)
+    assert np.isfinite(row.operon_r2) and row.operon_complexity > 0
