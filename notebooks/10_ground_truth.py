@@ -1,0 +1,199 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Beyond the paper: does a smoother teacher help recover the true law?
+#
+# On real data, $R^2$ cannot say whether a distilled formula is *right*. A scientist who
+# distils a network into a formula wants the law behind the data, not only a good fit.
+# The Feynman Symbolic Regression Database (Udrescu & Tegmark, "AI Feynman"), used by
+# SRBench's ground-truth track, supplies data whose generating equation is known, so a
+# formula can be scored as an exact **symbolic solution** or not. The paper (and its
+# revision) never asks whether a Jacobian-regularized teacher helps a student recover the
+# generating law from noisy data; this chapter does.
+#
+# Every data set `feynman_<id>` is generated on the fly: inputs uniform on the intervals of
+# the table, the target the equation itself, and label noise $N(0, (\gamma \cdot
+# \mathrm{rms}(y))^2)$ added to the training labels only, SRBench's scale (the test split
+# stays noiseless). Each student is **distilled** from the teacher at every $\lambda$ of the
+# grid and fitted **directly** to the noisy labels with no teacher (the control).
+
+# %% tags=["parameters"]
+profile = "paper"
+equations = None  # None: the profile's equations (distillkit.recovery.SIZES)
+lams = None  # None: the profile's λ grid for this chapter
+noises = None  # None: the profile's noise levels γ
+seeds = None  # None: the profile's seeds
+n_jobs = 2
+results_dir = None
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+
+from distillkit import feynman
+from distillkit import recovery as rc
+from distillkit.book import check_parameters
+from distillkit.report import glue, styled
+from distillkit.verdict import publish
+
+check_parameters(globals())
+t0 = time.perf_counter()
+df = rc.recovery_sweep(profile, equations=equations, lams=lams, noises=noises, seeds=seeds,
+                       n_jobs=n_jobs)
+glue("ch10_seconds", time.perf_counter() - t0)
+glue("ch10_profile", profile)
+glue("ch10_n_runs", len(df))
+glue("ch10_n_equations", int(df.dataset.nunique()))
+glue("ch10_lams", ", ".join(f"{v:g}" for v in sorted(df.lam.dropna().unique())))
+glue("ch10_noises", ", ".join(f"{v:g}" for v in sorted(df.noise.unique())))
+glue("ch10_n_seeds", int(df.seed.nunique()))
+
+# %% [markdown]
+# Profile **{glue:text}`ch10_profile`**: {glue:text}`ch10_n_equations` equations, noise
+# levels $\gamma$ = {glue:text}`ch10_noises`, $\lambda$ = {glue:text}`ch10_lams`,
+# {glue:text}`ch10_n_seeds` seed(s), two students, distilled and direct:
+# {glue:text}`ch10_n_runs` runs, read from the run cache where already computed (this
+# execution took {glue:text}`ch10_seconds:.0f` s). The `full` profile takes every equation
+# the students' function set can write (115 of the 119; the other four need arcsin,
+# arccos or tanh), four noise levels and three seeds.
+#
+# ## Which equations
+#
+# {glue:text}`ch10_rule`
+
+# %%
+glue("ch10_rule", feynman.SELECTION_RULE)
+ops = feynman.operator_table().set_index("name")
+chosen = ops.loc[sorted(df.dataset.unique(), key=list(ops.index).index)]
+styled(chosen.assign(operators=[", ".join(o) or "arithmetic only" for o in chosen.operators])
+       [["n_inputs", "operators", "formula"]].rename_axis("equation"))
+
+# %% [markdown]
+# ## What the students can write, and in which units
+#
+# A miss means something only if the student could have written the law. Instead of
+# restricting the selection to the 64 arithmetic-only equations (which would leave no
+# equation with one input and few with many), we extend the function sets for this
+# chapter: {glue:text}`ch10_functions`. Operon's `sqrtabs` and `logabs` are $\sqrt{|x|}$
+# and $\log|x|$, which on the positive inputs of these equations are the plain functions;
+# its protected operators are switched off, and it reports the simplest Pareto member
+# within {glue:text}`ch10_tolerance` $R^2$ of its best, because a law is the simplest
+# formula that explains the data, not its most accurate fit.
+#
+# **Scaling.** The teacher standardizes inputs and target internally (its optimizer and
+# penalty are tuned for unit-scale data), but the student is fitted on the inputs in the
+# data's own units, against the teacher's predictions mapped back to the target's units.
+# A law such as $V = q/C$ is then two nodes; on standardized inputs it would need four
+# constants the search must discover, and `sqrt` and `log` would meet negative arguments.
+# The formula is scored as written, in the data's units ({doc}`/book/methods`, "Ground
+# truth").
+
+# %%
+from distillkit.pipeline import GROUND_TRUTH_CONFIG as GT
+
+glue("ch10_functions", f"gplearn {', '.join(GT['function_set'])}; Operon "
+     f"{', '.join(GT['operon_function_set'])}")
+glue("ch10_tolerance", f"{GT['operon_tolerance']:g}")
+GT
+
+# %% [markdown]
+# ## The verdicts and their rules
+#
+# Decided before looking at the numbers; the thresholds live in
+# `distillkit.recovery.THRESHOLDS`. A formula is a **symbolic solution** when, after its
+# constants are rounded to three significant digits and sympy simplification, its
+# difference from the law is a constant or its ratio a non-zero constant (SRBench's rule);
+# an **accuracy solution** when its noiseless test $R^2$ exceeds 0.999. Simplification that
+# runs past its time bound counts as *undecided* and is left out of the rates.
+#
+# * **A Jacobian-regularized teacher raises the symbolic solution rate.** {glue:text}`ch10_smooth_rule`
+# * **Distillation beats fitting the noisy data directly.** {glue:text}`ch10_direct_rule`
+
+# %%
+verdicts = rc.verdicts(df)
+table = publish(verdicts, chapter="10_ground_truth", prefix="ch10", results_dir=results_dir)
+rates = rc.solution_rates(df)
+glue("ch10_rates", " | ".join(f"γ = {g:g}: {rc.rates_text(rates, g)}" for g in
+                              sorted(rates.noise.unique())))
+glue("ch10_acc", " | ".join(f"γ = {g:g}: {rc.rates_text(rates, g, 'accuracy_rate')}" for g in
+                            sorted(rates.noise.unique())))
+
+# %% [markdown]
+# ## Solution rate and test $R^2$ against $\lambda$
+#
+# Top: the share of (equation, seed) cells whose formula is a symbolic solution (band:
+# 95 % Wilson interval); bottom: the median student test $R^2$ on the noiseless test split
+# (band: 95 % bootstrap interval of the median). Dashed: the same student fitted directly
+# on the noisy labels.
+
+# %%
+fig = rc.recovery_figure(df)
+plt.show()
+
+# %% [markdown]
+# Rates per student, setting, $\lambda$ and $\gamma$, with 95 % Wilson intervals. The
+# column "affine solution" is a looser criterion, kept apart and used by no verdict: the
+# rounded formula is exactly $a + b \cdot \text{law}$ with $b \neq 0$ (checked on 256
+# inputs). It separates formulas that have the law's shape but carry the teacher's small
+# bias in scale and offset from formulas that are wrong.
+
+# %%
+styled(rc.rates_display(rates))
+
+# %%
+styled(rc.r2_table(df), precision=4)
+
+# %% [markdown]
+# Equation by equation (first seed): ✓ symbolic solution, ≈ affine solution only,
+# · neither, ? undecided.
+
+# %% tags=["output_scroll"]
+rc.equation_table(df)
+
+# %% [markdown]
+# ## One law up close: $V = q/C$
+#
+# The two-input equation `feynman_I_25_13` at $\gamma = 0$, $\lambda = 0$, both students,
+# distilled and direct (not part of the selection; shown because it is the simplest law
+# of the table and the issue's acceptance example).
+
+# %%
+volt = rc.recovery_sweep(profile, equations=["feynman_I_25_13"], lams=[0.0], noises=[0.0],
+                         seeds=[0], n_jobs=n_jobs)
+volt[["variant", "distilled", "teacher_r2", "student_r2", "formula_compared", "solution",
+      "affine_solution", "accuracy_solution"]]
+
+# %% [markdown]
+# A distilled formula inherits the teacher's errors: where the teacher is slightly biased,
+# the best formula of the law's shape is $a + b \cdot q/C$ with $a \neq 0$ and $b \neq 1$,
+# which SRBench's rule does not count (it allows an added constant or a factor, not both),
+# although it is an accuracy solution and an affine one.
+#
+# ## Verdicts
+#
+# * **A Jacobian-regularized teacher raises the symbolic solution rate:**
+#   {glue:text}`ch10_smooth_verdict`. {glue:text}`ch10_smooth_evidence`
+# * **Distillation beats fitting the noisy data directly:** {glue:text}`ch10_direct_verdict`.
+#   {glue:text}`ch10_direct_evidence`
+#
+# **Paper reports** nothing here: neither the paper nor its revision has a ground-truth
+# study or a direct fit. **We measure** symbolic-solution rates (over decided cells) of
+# {glue:text}`ch10_rates`. Accuracy-solution rates (noiseless test $R^2 > 0.999$):
+# {glue:text}`ch10_acc`.
+
+# %%
+table
