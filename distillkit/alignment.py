@@ -65,20 +65,20 @@ THRESHOLDS = {
     "min_trials": 1,  # the replication unit across data sets is the data set, not the trial
 }
 
-_TEST = ("per student, the three methods' test R² is averaged over trials per data set; a Friedman "
+_TEST = ("the three methods' test R² is averaged over trials per data set; a Friedman "
          "test over the data sets asks whether the methods' mean ranks differ (p < {alpha:g}), and "
          "the Nemenyi test whether a pair does (p < {alpha:g}). A regularized method 'beats "
          "standard' if Friedman is significant, it ranks above standard and their Nemenyi p is "
          "below {alpha:g}. Inconclusive with fewer than {min_datasets} complete data sets or "
-         "{min_trials} trial(s).")
+         "fewer than {min_trials} trial(s) per data set.")
 RULES = {
-    "significant": ("For the paper's student (gplearn, converged reading): " + _TEST
+    "significant": ("For the paper's student (gplearn, converged reading), " + _TEST
                     + " Reproduced if Jacobian or Lipschitz beats standard, not reproduced otherwise."),
-    "penalties": ("Per student: " + _TEST + " Lipschitz 'falls short' if Jacobian ranks above it "
+    "penalties": ("Per student, " + _TEST + " Lipschitz 'falls short' if Jacobian ranks above it "
                   "with Friedman significant and their Nemenyi p below {alpha:g}. Reproduced if "
                   "Lipschitz falls short for no student, not reproduced if for every student, "
                   "partly reproduced otherwise (not falling short is not proof of equivalence)."),
-    "across": ("Per student (gplearn converged, Operon): " + _TEST + " Reproduced if a regularized "
+    "across": ("Per student (gplearn converged, Operon), " + _TEST + " Reproduced if a regularized "
                "method beats standard for every student, not reproduced if for none, partly "
                "reproduced otherwise."),
 }
@@ -220,10 +220,11 @@ def method_table(df: pd.DataFrame) -> pd.DataFrame:
 
 def rankings(methods: pd.DataFrame, alpha: float = THRESHOLDS["alpha"]) -> dict[str, dict]:
     """Per student: :func:`distillkit.ranking.rank_methods` of the three methods."""
-    out = {}
-    for var, g in methods.groupby("variant", sort=False):
-        out[var] = ranking.rank_methods(ranking.dataset_means(g), alpha=alpha)
-    return out
+    order = [student_label(st, rd) for st, rd in STUDENTS]
+    present = [v for v in order if v in set(methods.variant)]
+    present += [v for v in dict.fromkeys(methods.variant) if v not in present]
+    return {var: ranking.rank_methods(ranking.dataset_means(methods[methods.variant == var]), alpha=alpha)
+            for var in present}
 
 
 def ranking_table(ranked: dict[str, dict]) -> pd.DataFrame:
@@ -274,6 +275,14 @@ def _describe(var: str, r: dict) -> str:
             + f", mean ranks {ranks}")
 
 
+def _which(r: dict) -> str:
+    lip, jac = float(r["ranks"]["Lipschitz"]), float(r["ranks"]["Jacobian"])
+    if np.isclose(lip, jac):
+        return f"Lipschitz and Jacobian tie (mean rank {lip:.2f})"
+    better = "Lipschitz" if lip < jac else "Jacobian"
+    return f"{better} ranks better ({min(lip, jac):.2f} vs {max(lip, jac):.2f})"
+
+
 def _three_way(flags) -> str:
     flags = list(flags)
     if all(flags):
@@ -307,10 +316,8 @@ def verdicts(df: pd.DataFrame) -> list[Verdict]:
     for v, r in ranked.items():
         lip_vs_jac = ranking.significantly_better(r, "Jacobian", "Lipschitz")
         short[v] = lip_vs_jac
-    ev_pen = "; ".join(
-        f"{v}: {'Lipschitz' if r['ranks'].get('Lipschitz', np.inf) < r['ranks'].get('Jacobian', np.inf) else 'Jacobian'}"
-        f" ranks better, Nemenyi p = {float(r['nemenyi'].loc['Jacobian', 'Lipschitz']):.2g}"
-        for v, r in ranked.items() if {"Jacobian", "Lipschitz"} <= set(r["ranks"].index))
+    ev_pen = "; ".join(f"{v}: {_which(r)}, Nemenyi p = {float(r['nemenyi'].loc['Jacobian', 'Lipschitz']):.2g}"
+                       for v, r in ranked.items() if {"Jacobian", "Lipschitz"} <= set(r["ranks"].index))
     v_pen = ("inconclusive" if not ranked or any(few.values())
              else _three_way(not s for s in short.values()))
     out.append(Verdict("penalties", "The Lipschitz penalty serves the student at least as well as the "

@@ -161,16 +161,15 @@ def cd_diagram(result: dict, ax=None, title: str | None = None, colors=None):
         ax.text(0.5, 0.5, "too few data sets to rank", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
     else:
-        cd = result["cd"] if np.isfinite(result["cd"]) else None
-        sp.critical_difference_diagram(ranks, sig, ax=ax, alpha=result["alpha"],
-                                       cd=cd if cd is not None and cd < len(ranks) - 1 else None,
-                                       color_palette=colors,
+        sp.critical_difference_diagram(ranks, sig, ax=ax, alpha=result["alpha"], color_palette=colors,
                                        label_fmt_left="{label} ({rank:.2f})",
                                        label_fmt_right="({rank:.2f}) {label}")
+        ax.set_xlim(1, len(ranks))  # the whole scale of ranks, so distances read alike
     if title:
-        p = result["p_value"]
+        p, cd = result["p_value"], result["cd"]
         ax.set_title(f"{title}: N = {result['n_datasets']} data sets, Friedman p = "
-                     + (f"{p:.2g}" if np.isfinite(p) else "n/a"), fontsize=9)
+                     + (f"{p:.2g}" if np.isfinite(p) else "n/a")
+                     + (f", Nemenyi CD = {cd:.2f}" if np.isfinite(cd) else ""), fontsize=9, pad=16)
     return fig
 
 
