@@ -1,134 +1,37 @@
-"""The MLP teacher, trained with ``MSE + lam * penalty``: the Jacobian penalty
-``mean ||df/dx||_F^2`` (paper eq. 3, ``penalty="jacobian"``) or a Lipschitz penalty
-(``"lipschitz"``: ``max ||df/dx||^2`` over the batch; ``"lipschitz_bound"``: the squared
-product of the layers' spectral norms; see :mod:`distillkit.lipschitz`).
-
-Defaults follow the paper's Table 5: one hidden layer of 100 ReLU units, Adam with
-learning rate 1e-3, 100 epochs, batch size 128.
-
-Training keeps the whole data set as one tensor on the device and batches by index
-(no DataLoader, no per-sample Python work). Two training engines:
-
-``"fast"`` (used whenever it applies: one hidden layer, one output, a closed-form penalty:
-``jacobian_method="exact"`` or ``penalty="lipschitz_bound"``)
-    A hand-written forward and backward pass, no autograd. For a scalar-output ReLU
-    network the input Jacobian is a single row, ``J(x) = (m(x) * w2) @ W1`` with the
-    0/1 activation mask ``m``; the same matmul gives the network output (a ReLU net is
-    locally affine), and the gradients of MSE and penalty fold into one shared matmul,
-    so beyond a plain step the Jacobian penalty costs two small elementwise operations
-    and the local Lipschitz penalty a per-sample norm, a maximum and a gather/scatter of
-    one column (derivation in :class:`FastEngine`). Parameters live in one flat buffer
-    updated by one fused Adam call.
-``"autograd"``
-    ``loss.backward()`` on any depth, any output size, any penalty and any Jacobian method
-    of :mod:`distillkit.jacobian` (``exact``, ``autograd``, ``projection``, ``jacrev``,
-    ``jacfwd``).
-
-Several teachers that share the data but differ in ``lam`` and seed train as one
-*ensemble*: weights are stacked along a leading dimension and every matmul is batched.
-Each member draws its initial weights and its batch order from its own generator,
-seeded exactly as a teacher trained alone; a lone teacher *is* an ensemble of one and
-runs the same kernels, and every kernel of the fast engine acts on each member
-separately, so a member ends where the lone teacher ends (bitwise on the CPUs we
-tested; see ``tests/test_teacher.py``).
-"""
+"""The two training engines behind one interface, :class:`Engine`: :class:`FastEngine`
+(hand-written forward and backward pass for one hidden layer and one output, closed-form
+penalties) and :class:`AutogradEngine` (``loss.backward()``, any network, any penalty);
+:func:`make_engine` picks one (see :mod:`distillkit.teacher`)."""
 from __future__ import annotations
 
 import math
-import time
-from numbers import Integral, Real
+from typing import Protocol, runtime_checkable
 
-import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin
-from torch import nn
 
-from .jacobian import METHODS, exact_sq_norms, grad_sq_norms, jacobian_sq_norms
-from .lipschitz import PENALTIES, bound_penalty, check_penalty, top_right_singular_vector
+from ..jacobian import exact_sq_norms, grad_sq_norms, jacobian_sq_norms
+from ..lipschitz import bound_penalty, check_penalty, top_right_singular_vector
+from .network import MLP
+from .optim import ADAM_BETAS, ADAM_EPS, _adam_step
 
 ENGINES = ("auto", "fast", "autograd")
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
 
 
-def _linear(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return torch.baddbmm(b.unsqueeze(-2), h, w.mT) if h.dim() == 3 else torch.addmm(b, h, w.T)
+@runtime_checkable
+class Engine(Protocol):
+    """What :func:`distillkit.teacher.train_mlp` asks of an engine, once per epoch:
+    ``begin_epoch`` (fix the row order; returns the number of steps), ``step(i)`` for each
+    step, ``end_epoch`` (mean training loss per member, shape (G,)), and ``finish`` once
+    after the last epoch (leave the trained weights in the model)."""
 
+    def begin_epoch(self, perm: torch.Tensor, inverse: torch.Tensor | None = None) -> int: ...
 
-def relu_mask(z: torch.Tensor) -> torch.Tensor:
-    """``1[z > 0]`` as floats, written straight into a float tensor (no bool copy)."""
-    mask = torch.empty_like(z, requires_grad=False)
-    return torch.gt(z.detach(), 0, out=mask)
+    def step(self, i: int) -> None: ...
 
+    def end_epoch(self) -> torch.Tensor: ...
 
-class MLP(nn.Module):
-    """ReLU MLP ``d -> hidden... -> n_outputs``, optionally a stack of ``ensemble_size`` MLPs.
+    def finish(self) -> None: ...
 
-    Weights have shape ``(*lead, out, in)`` with ``lead = ()`` or ``(G,)``; inputs
-    ``(*lead, B, d)``. Initialisation matches ``torch.nn.Linear``'s default
-    (uniform in +-1/sqrt(fan_in) for weights and biases) but draws from an explicit
-    generator per member, so it is reproducible on any device.
-    """
-
-    def __init__(self, n_features: int, hidden: tuple[int, ...] = (100,), n_outputs: int = 1,
-                 ensemble_size: int | None = None):
-        super().__init__()
-        self.sizes = [int(n_features), *map(int, hidden), int(n_outputs)]
-        self.ensemble_size = ensemble_size
-        lead = () if ensemble_size is None else (int(ensemble_size),)
-        self.W = nn.ParameterList(
-            nn.Parameter(torch.empty(*lead, o, i)) for i, o in zip(self.sizes[:-1], self.sizes[1:]))
-        self.b = nn.ParameterList(nn.Parameter(torch.empty(*lead, o)) for o in self.sizes[1:])
-
-    def init_from_generators(self, generators: list[torch.Generator]) -> None:
-        """Draw every member's weights, layer by layer, from its own generator."""
-        members = [None] if self.ensemble_size is None else range(self.ensemble_size)
-        if len(generators) != len(members):
-            raise ValueError("one generator per ensemble member is needed")
-        with torch.no_grad():
-            for g, gen in zip(members, generators):
-                for w, b in zip(self.W, self.b):
-                    bound = 1.0 / math.sqrt(w.shape[-1])
-                    wv = (torch.rand(w.shape[-2:], generator=gen) * 2 - 1) * bound
-                    bv = (torch.rand(b.shape[-1:], generator=gen) * 2 - 1) * bound
-                    (w if g is None else w[g]).copy_(wv)
-                    (b if g is None else b[g]).copy_(bv)
-
-    def weights(self) -> list[torch.Tensor]:
-        return list(self.W)
-
-    def forward_with_masks(self, x: torch.Tensor):
-        masks = []
-        h = x
-        for w, b in zip(self.W[:-1], self.b[:-1]):
-            h = torch.relu(_linear(h, w, b))
-            masks.append(relu_mask(h))  # relu(z) > 0 exactly where z > 0
-        return _linear(h, self.W[-1], self.b[-1]), masks
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = x
-        for w, b in zip(self.W[:-1], self.b[:-1]):
-            h = torch.relu(_linear(h, w, b))
-        return _linear(h, self.W[-1], self.b[-1])
-
-    def member(self, g: int) -> "MLP":
-        """A stand-alone copy of ensemble member ``g``."""
-        if self.ensemble_size is None:
-            raise ValueError("not an ensemble")
-        single = MLP(self.sizes[0], tuple(self.sizes[1:-1]), self.sizes[-1]).to(self.W[0].dtype)
-        with torch.no_grad():
-            for dst, src in zip(list(single.W) + list(single.b), list(self.W) + list(self.b)):
-                dst.copy_(src[g])
-        return single.to(device=self.W[0].device, dtype=self.W[0].dtype)
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-# --------------------------------------------------------------------------- engines
 
 def fast_engine_applies(model: MLP, lams: torch.Tensor, penalty: str = "jacobian",
                         jacobian_method: str = "exact", explicit: bool = False) -> bool:
@@ -142,30 +45,6 @@ def fast_engine_applies(model: MLP, lams: torch.Tensor, penalty: str = "jacobian
     closed_form = jacobian_method == "exact" or penalty == "lipschitz_bound"
     return closed_form or (explicit and not bool((lams > 0).any()))
 
-
-_NO_FUSED_ADAM: set[str] = set()  # device types where torch has no fused Adam kernel
-
-
-def _adam_step(param, grad, exp_avg, exp_avg_sq, step_t, lr, fused: bool | None = None):
-    """One Adam step (torch defaults: betas 0.9/0.999, eps 1e-8, no weight decay) on flat
-    tensors: torch's fused kernel where the device has one (``fused=None``), else the
-    same update in a few in-place ops."""
-    step_t.add_(1)
-    if fused is None:
-        fused = param.device.type not in _NO_FUSED_ADAM
-    if fused:
-        try:
-            torch._fused_adam_([param], [grad], [exp_avg], [exp_avg_sq], [], [step_t], lr=lr,
-                               beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], weight_decay=0.0,
-                               eps=ADAM_EPS, amsgrad=False, maximize=False)
-            return
-        except (RuntimeError, NotImplementedError, AttributeError):
-            _NO_FUSED_ADAM.add(param.device.type)
-    step = float(step_t)
-    exp_avg.lerp_(grad, 1 - ADAM_BETAS[0])
-    exp_avg_sq.mul_(ADAM_BETAS[1]).addcmul_(grad, grad, value=1 - ADAM_BETAS[1])
-    denom = (exp_avg_sq.sqrt() / math.sqrt(1 - ADAM_BETAS[1] ** step)).add_(ADAM_EPS)
-    param.addcdiv_(exp_avg, denom, value=-lr / (1 - ADAM_BETAS[0] ** step))
 
 
 class _Chunk:
@@ -566,252 +445,4 @@ def make_engine(model: MLP, X, y, lams, *, batch_size: int, learning_rate: float
                           n_projections=n_projections, proj_seed=proj_seed)
 
 
-def epoch_permutations(generators: list[torch.Generator], n: int, device,
-                       return_inverse: bool = False):
-    """This epoch's row order per member, ``torch.randperm(n, generator=g)``, shape (G, n)
-    on ``device``. Members whose generators are in the same state (same seed, same use)
-    share one draw; with ``return_inverse`` the result is ``(unique (U, n), inverse (G,))``
-    with member g's order ``unique[inverse[g]]``."""
-    uniq, inverse, seen = [], [], {}
-    for g in generators:
-        key = bytes(g.get_state().numpy())
-        if key in seen:  # same state: same draw; leave g where the draw would have left it
-            u, after = seen[key]
-            g.set_state(after)
-        else:
-            u = len(uniq)
-            uniq.append(torch.randperm(n, generator=g))
-            seen[key] = (u, g.get_state())
-        inverse.append(u)
-    uniq = torch.stack(uniq).to(device)
-    inverse = torch.tensor(inverse, device=device)
-    return (uniq, inverse) if return_inverse else uniq[inverse]
-
-
-def train_mlp(model: MLP, X: torch.Tensor, y: torch.Tensor, lams: torch.Tensor,
-              generators: list[torch.Generator], *, epochs: int, batch_size: int,
-              learning_rate: float, penalty: str = "jacobian", jacobian_method: str = "exact",
-              n_projections: int = 1, progress: bool = False, engine: str = "auto") -> np.ndarray:
-    """Train ``model`` in place; return the loss per epoch and member, shape ``(epochs, G)``.
-
-    ``X`` ``(n, d)`` and ``y`` ``(n,)`` live on the model's device; ``lams`` has one
-    entry per member (a 0-d tensor for a plain MLP). Each epoch, member g visits the
-    rows in the order ``torch.randperm(n, generator=generators[g])``. ``engine`` picks
-    the hand-written ("fast") or autograd path; "auto" takes the fast one where it applies.
-    """
-    n = X.shape[0]
-    eng = make_engine(model, X, y, lams, batch_size=batch_size, learning_rate=learning_rate,
-                      penalty=penalty, jacobian_method=jacobian_method, n_projections=n_projections,
-                      engine=engine, proj_seed=int(generators[0].initial_seed()) + 1)
-    history = np.zeros((epochs, torch.as_tensor(lams).numel()))
-    epoch_iter = range(epochs)
-    if progress:
-        from tqdm.auto import tqdm
-        epoch_iter = tqdm(epoch_iter, desc="teacher epochs", leave=False)
-    for epoch in epoch_iter:
-        steps = eng.begin_epoch(*epoch_permutations(generators, n, X.device, return_inverse=True))
-        for i in range(steps):
-            eng.step(i)
-        history[epoch] = eng.end_epoch().detach().cpu().numpy()
-    eng.finish()
-    return history
-
-
-def _check_X_y(X, y=None):
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-    if X.shape[0] < 2:
-        raise ValueError("X needs at least 2 samples")
-    if not np.isfinite(X).all():
-        raise ValueError("X contains NaN or infinite values")
-    if y is None:
-        return X
-    y = np.asarray(y, dtype=np.float32).reshape(-1)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}")
-    if not np.isfinite(y).all():
-        raise ValueError("y contains NaN or infinite values")
-    return X, y
-
-
-def _check_lam(lam) -> float:
-    if isinstance(lam, bool) or not isinstance(lam, Real) or not math.isfinite(lam) or lam < 0:
-        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
-    return float(lam)
-
-
-def _seed_of(random_state) -> int:
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0])
-    if isinstance(random_state, (Integral, np.integer)) and not isinstance(random_state, bool):
-        return int(random_state)
-    raise ValueError(f"random_state must be an int or None, got {random_state!r}")
-
-
-class MLPTeacher(RegressorMixin, BaseEstimator):
-    """MLP regressor trained with a smoothness penalty (scikit-learn conventions).
-
-    Parameters
-    ----------
-    hidden_layer_sizes : tuple of int, default (100,)
-    lam : float >= 0, weight of the penalty; 0 is a plain MLP.
-    penalty : {"jacobian", "lipschitz", "lipschitz_bound"}, which penalty
-        (:mod:`distillkit.lipschitz`): the batch mean of ``||df/dx||^2`` (paper eq. 3), its
-        batch maximum, or the squared product of the layers' spectral norms.
-    jacobian_method : {"exact", "autograd", "projection", "jacrev", "jacfwd"}, how the
-        per-sample Jacobian is computed (:mod:`distillkit.jacobian`; not used by
-        ``"lipschitz_bound"``).
-    epochs, batch_size, learning_rate : Adam training budget (paper: 100, 128, 1e-3).
-    n_projections : projections per step for ``jacobian_method="projection"``.
-    random_state : int or None. Seeds the initial weights and the batch order.
-    device : "auto" (CUDA when available), "cpu", "cuda", ...
-    engine : "auto" (the hand-written engine where it applies), "fast", "autograd".
-
-    Attributes
-    ----------
-    model_ : MLP, loss_curve_ : per-epoch training loss, fit_seconds_ : wall time of fit,
-    n_steps_ : optimizer steps, device_ : the torch device used.
-    """
-
-    def __init__(self, hidden_layer_sizes=(100,), lam=0.0, penalty="jacobian", jacobian_method="exact",
-                 epochs=100, batch_size=128, learning_rate=1e-3, n_projections=1, random_state=None,
-                 device="auto", engine="auto"):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.lam = lam
-        self.penalty = penalty
-        self.jacobian_method = jacobian_method
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.n_projections = n_projections
-        self.random_state = random_state
-        self.device = device
-        self.engine = engine
-
-    def _validate_params(self):
-        _check_lam(self.lam)
-        check_penalty(self.penalty, self.jacobian_method)
-        hidden = tuple(self.hidden_layer_sizes)
-        if not hidden or any(int(h) < 1 for h in hidden):
-            raise ValueError(f"hidden_layer_sizes must be positive ints, got {self.hidden_layer_sizes!r}")
-        for name in ("epochs", "batch_size", "n_projections"):
-            v = getattr(self, name)
-            if not isinstance(v, (Integral, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if not (isinstance(self.learning_rate, Real) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
-        if self.engine not in ENGINES:
-            raise ValueError(f"unknown engine {self.engine!r}; choose one of {ENGINES}")
-        closed_form = self.jacobian_method == "exact" or self.penalty == "lipschitz_bound"
-        if self.engine == "fast" and (len(hidden) != 1 or (not closed_form and self.lam > 0)):
-            raise ValueError("engine='fast' needs one hidden layer and jacobian_method='exact' (or lam=0)")
-
-    def fit(self, X, y, progress: bool = False):
-        self._validate_params()
-        X, y = _check_X_y(X, y)
-        return fit_teacher_ensemble(X, y, [self.lam], [_seed_of(self.random_state)],
-                                    _template=self, progress=progress)[0]
-
-    def predict(self, X) -> np.ndarray:
-        X = self._check_fitted_X(X)
-        with torch.no_grad():
-            out = self.model_(torch.as_tensor(X, device=self.device_))
-        return out.squeeze(-1).double().cpu().numpy()
-
-    def jacobian_sq_norm(self, X) -> np.ndarray:
-        """Per-sample ``||df/dx||_F^2`` (exact), a smoothness diagnostic."""
-        X = self._check_fitted_X(X)
-        with torch.no_grad():
-            _, masks = self.model_.forward_with_masks(torch.as_tensor(X, device=self.device_))
-            return exact_sq_norms(self.model_.weights(), masks).double().cpu().numpy()
-
-    def lipschitz_bound(self) -> float:
-        """Gouk et al.'s global bound ``prod_l ||W_l||_2`` on the fitted network's Lipschitz
-        constant (exact spectral norms); a smoothness diagnostic needing no data."""
-        if not hasattr(self, "model_"):
-            from sklearn.exceptions import NotFittedError
-            raise NotFittedError("MLPTeacher is not fitted yet; call fit(X, y) first")
-        from .lipschitz import lipschitz_bound
-        with torch.no_grad():
-            return float(lipschitz_bound(self.model_.weights()))
-
-    def _check_fitted_X(self, X):
-        if not hasattr(self, "model_"):
-            from sklearn.exceptions import NotFittedError
-            raise NotFittedError("MLPTeacher is not fitted yet; call fit(X, y) first")
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have shape (n, {self.n_features_in_}), got {X.shape}")
-        if not np.isfinite(X).all():
-            raise ValueError("X contains NaN or infinite values")
-        return X
-
-    def __getstate__(self):  # pickle on CPU so a cached teacher loads anywhere
-        state = self.__dict__.copy()
-        if "model_" in state:
-            state["model_"] = state["model_"].cpu()
-            state["device_"] = torch.device("cpu")
-        return state
-
-
-def fit_teacher(X, y, lam: float = 0.0, **params) -> MLPTeacher:
-    """Fit one :class:`MLPTeacher`; ``params`` are its constructor arguments."""
-    return MLPTeacher(lam=lam, **params).fit(X, y)
-
-
-def fit_teacher_ensemble(X, y, lams, seeds, progress: bool = False, _template=None,
-                         **params) -> list[MLPTeacher]:
-    """Train one teacher per ``(lam, seed)`` pair as a single batched model.
-
-    Member g ends with the same weights (to float tolerance) as
-    ``fit_teacher(X, y, lams[g], random_state=seeds[g], **params)``. Returns fitted
-    :class:`MLPTeacher` objects; their ``fit_seconds_`` is the ensemble time divided by G
-    and ``ensemble_size_`` is G.
-    """
-    template = _template if _template is not None else MLPTeacher(**params)
-    lams = [_check_lam(lam) for lam in np.atleast_1d(lams).tolist()]
-    seeds = list(np.broadcast_to(np.atleast_1d(seeds), (len(lams),)).tolist())
-    if len(lams) == 0:
-        raise ValueError("lams is empty")
-    if _template is None:
-        template._validate_params()
-        X, y = _check_X_y(X, y)
-    device = resolve_device(template.device)
-    G = len(lams)
-    # a lone teacher is an ensemble of one: it runs the same batched kernels as a member
-    model = MLP(X.shape[1], tuple(template.hidden_layer_sizes), 1, ensemble_size=G)
-    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
-    model.init_from_generators(generators)
-    model.to(device)
-    Xt, yt = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
-    lam_t = torch.tensor(lams, dtype=Xt.dtype, device=device)
-    t0 = time.perf_counter()
-    history = train_mlp(model, Xt, yt, lam_t, generators, epochs=template.epochs,
-                        batch_size=template.batch_size, learning_rate=template.learning_rate,
-                        penalty=template.penalty, jacobian_method=template.jacobian_method,
-                        n_projections=template.n_projections,
-                        progress=progress, engine=template.engine)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - t0
-    steps = template.epochs * math.ceil(X.shape[0] / template.batch_size)
-    fitted = []
-    for g in range(G):
-        t = template if _template is not None else MLPTeacher(**template.get_params())
-        t.set_params(lam=lams[g], random_state=int(seeds[g]))
-        t.model_ = model.member(g)
-        t.model_.eval()
-        t.n_features_in_ = X.shape[1]
-        t.loss_curve_ = history[:, g]
-        t.fit_seconds_ = seconds / G
-        t.ensemble_size_ = G
-        t.n_steps_ = steps
-        t.device_ = device
-        fitted.append(t)
-    return fitted
-
-
-__all__ = ["MLP", "MLPTeacher", "fit_teacher", "fit_teacher_ensemble", "train_mlp", "resolve_device",
-           "FastEngine", "AutogradEngine", "make_engine", "fast_engine_applies",
-           "epoch_permutations", "relu_mask", "ENGINES", "PENALTIES", "METHODS"]
+__all__ = ["ENGINES", "Engine", "FastEngine", "AutogradEngine", "make_engine", "fast_engine_applies"]
