@@ -268,6 +268,8 @@ def equation_table(df: pd.DataFrame) -> pd.DataFrame:
                  mark=[mark(r) for _, r in d.iterrows()])
     out = d.pivot_table(index=["dataset", "noise"], columns="column", values="mark",
                         aggfunc="first")
+    order = {name: i for i, name in enumerate(dict.fromkeys(d.dataset))}  # the grid's order
+    out = out.iloc[sorted(range(len(out)), key=lambda i: (order[out.index[i][0]], out.index[i][1]))]
     return out.reindex(sorted(out.columns, key=lambda c: (c.split(",")[0] != LABELS[0], c)),
                        axis=1)
 
