@@ -1,7 +1,8 @@
 """Build the smoke-profile book and look at every page in headless Chromium.
 
-Set DISTILLKIT_BOOK_BUILT=1 to reuse an existing build in _build/ instead of
-running ``python -m distillkit.book --profile smoke`` first. Skipped when
+Set DISTILLKIT_BOOK_BUILT=1 to reuse an existing build in _build/ instead of the
+session's smoke build (the ``smoke_book`` fixture of conftest.py, which
+tests/test_book_shape.py also uses, so the notebooks run once). Skipped when
 Chromium/chromedriver are not installed, except under CI (CI=true), where that
 is a failure.
 """
@@ -28,7 +29,6 @@ OUT = ROOT / "_build"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-BUILD_TIMEOUT = int(os.environ.get("DISTILLKIT_BOOK_TIMEOUT", "3600"))
 
 # pages that must show at least one figure
 FIGURE_PAGES = [f"notebooks/{n:02d}_" for n in range(1, 9)]
@@ -45,20 +45,13 @@ def _require_browser():
 
 
 @pytest.fixture(scope="module")
-def html_root():
+def html_root(request):
     _require_browser()
     index = html_dir(OUT, ROOT) / "index.html"
     if os.environ.get("DISTILLKIT_BOOK_BUILT") == "1" and index.is_file():
         return index.parent
-    res = subprocess.run(
-        [sys.executable, "-m", "distillkit.book", "--profile", "smoke"],
-        cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT,
-    )
-    if res.returncode != 0:
-        pytest.fail(
-            "smoke book build failed:\n" + "\n".join((res.stdout + "\n" + res.stderr).splitlines()[-60:]),
-            pytrace=False,
-        )
+    # the session's smoke build (tests/conftest.py), shared with tests/test_book_shape.py
+    index = request.getfixturevalue("smoke_book") / "_build" / "html" / "index.html"
     assert index.is_file(), f"build succeeded but {index} is missing"
     return index.parent
 
