@@ -86,8 +86,8 @@ styled(chosen.assign(operators=[", ".join(o) or "arithmetic only" for o in chose
 # ## What the students can write, and in which units
 #
 # A miss means something only if the student could have written the law. Instead of
-# restricting the selection to the 64 arithmetic-only equations (which would leave no
-# equation with one input and few with many), we extend the function sets for this
+# restricting the selection to the arithmetic-only equations (which would leave none
+# with one or with seven inputs), we extend the function sets for this
 # chapter: {glue:text}`ch10_functions`. Operon's `sqrtabs` and `logabs` are $\sqrt{|x|}$
 # and $\log|x|$, which on the positive inputs of these equations are the plain functions;
 # its protected operators are switched off, and it reports the simplest Pareto member
