@@ -444,7 +444,11 @@ def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
     for reading in sorted(main_all["sr_reading"].unique()):
         h = head[head.sr_reading == reading]
         if h.empty:
-            per_reading[reading] = {"verdict": "inconclusive"}
+            # same keys as a decided reading, so tables and prose read it without a special case
+            per_reading[reading] = {"verdict": "inconclusive", "significant": False,
+                                    "exceeds_control": False, "magnitude": False,
+                                    "honest_pct": np.nan, "control_pct": np.nan,
+                                    "honest_delta": np.nan, "p_value": np.nan, "n_pairs": 0}
             parts.append(f"{reading}: no data set with a competent λ = 0 student")
             continue
         h = h.set_index("procedure")

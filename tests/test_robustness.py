@@ -229,7 +229,11 @@ def test_incompetent_lambda0_student_is_left_out_of_the_improvement():
     assert "1 of 3 (reading, data set) cells left out" in v["evidence"]
     # all references incompetent: nothing decides
     allbad = main.assign(dataset="concrete", student_r2=-1.0)
-    assert rb.verdict_improvement(allbad, ctl)["verdict"] == "inconclusive"
+    out = rb.verdict_improvement(allbad, ctl)
+    assert out["verdict"] == "inconclusive"
+    # an undecided reading carries every key a decided one has (chapter 08's table reads them)
+    decided_keys = set(v["per_reading"]["literal"])
+    assert all(set(r) == decided_keys for r in out["per_reading"].values())
 
 
 def test_target_label():
