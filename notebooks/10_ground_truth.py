@@ -118,7 +118,8 @@ GT
 # constants are rounded to three significant digits and sympy simplification, its
 # difference from the law is a constant or its ratio a non-zero constant (SRBench's rule);
 # an **accuracy solution** when its noiseless test $R^2$ exceeds 0.999. Simplification that
-# runs past its time bound counts as *undecided* and is left out of the rates.
+# runs past its time bound counts as *undecided* and is left out of the rates (the bound is
+# wall-clock time, so a heavily loaded machine leaves more formulas undecided).
 #
 # * **A Jacobian-regularized teacher raises the symbolic solution rate.** {glue:text}`ch10_smooth_rule`
 # * **Distillation beats fitting the noisy data directly.** {glue:text}`ch10_direct_rule`
