@@ -132,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--tolerance", type=_number, default=0.01,
                    help="report the simplest formula within this validation R² of the best")
     t.add_argument("--lams", type=_floats, default=None, help="λ grid (default: the paper's)")
+    t.add_argument("--refine", type=_number, default=5.0,
+                   help="budget multiplier for the chosen λ's student and the direct one (1: off)")
     t.add_argument("--seed", type=_count, default=0)
     t.add_argument("--out", type=Path, default=None, help="folder for report.html, formula.py, model.json")
     t.add_argument("--json", action="store_true", help="print the result record as JSON")
@@ -259,7 +261,7 @@ def _distill(args, overrides: dict, from_csv) -> int:
     from .pipeline import resolve_config
     resolve_config(args.profile, **overrides)
     kw = {"validation_size": overrides.pop("validation_size")} if "validation_size" in overrides else {}
-    result = distill(args.path, args.target, student=args.student, lams=args.lams,
+    result = distill(args.path, args.target, student=args.student, lams=args.lams, refine=args.refine,
                      tolerance=args.tolerance, seed=args.seed, profile=args.profile,
                      progress=not args.json, sep=args.sep, **kw, **overrides)
     if args.out is not None:

@@ -126,6 +126,21 @@ def test_bad_arguments():
         distill(df, "price", validation_size=0, **TINY)
     with pytest.raises(ValueError, match="student"):
         distill(df, "price", student="nn", **TINY)
+    with pytest.raises(ValueError, match="refine"):
+        distill(df, "price", refine=0.5, **TINY)
+
+
+def test_refine_gives_the_chosen_lambda_and_the_direct_fit_the_larger_budget(result):
+    from distillkit.distill import refined_config
+    from distillkit.pipeline import resolve_config
+    cfg = resolve_config("smoke", operon_evaluations=2000)
+    assert refined_config(cfg, "operon", 5)["operon_evaluations"] == 10000
+    assert refined_config(cfg, "gplearn", 2)["generations"] == 2 * cfg["generations"]
+    assert result.settings["refine"] == 5 and "refine" in result.seconds
+    row = result.lam_table[result.lam_table.chosen].iloc[0]
+    assert math.isfinite(row.refined_val_r2)
+    plain = distill(_table(), "price", refine=1, **TINY)
+    assert "refine" not in plain.seconds and "refined_val_r2" not in plain.lam_table
 
 
 def test_cli_end_to_end(tmp_path, capsys):
