@@ -35,9 +35,10 @@ THRESHOLDS = {
 
 RULES = {
     "gap": ("Per variant, the gap is the λ = 0 teacher's test R² minus the λ = 0 student's, "
-            "mean over seeds, then over data sets. A = the gap closed by changing the student "
+            "median over seeds (one blown-up formula must not decide it), then mean over data sets. A = the gap closed by changing the student "
             "(gplearn converged → Operon, both at λ = 0); B = the gap closed by smoothing "
-            "(gplearn converged, honest λ minus λ = 0, mean). Reproduced if B ≥ A; not "
+            "(gplearn converged, honest λ minus λ = 0, median over seeds, then mean over data "
+            "sets). Reproduced if B ≥ A; not "
             "reproduced if A > B and Operon's gap is at most {small_gap:g}; partly "
             "reproduced otherwise; inconclusive with fewer than {min_seeds} seeds."),
     "across": ("Per variant, the student's test R² at the λ chosen on validation against λ = 0, "
@@ -102,26 +103,27 @@ def _lam0(df):
 # tables
 # --------------------------------------------------------------------------------------
 def lam0_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Per data set and variant, mean over seeds: student R² distilled at λ = 0 and direct,
-    the λ = 0 teacher and XGBoost (test split)."""
+    """Per data set and variant, median over seeds (robust to a formula that blows up on a
+    few test points): student R² distilled at λ = 0 and direct, the λ = 0 teacher and
+    XGBoost (test split)."""
     keys = ["dataset", "variant"]
-    out = (_lam0(df).groupby(keys).agg(teacher_r2=("teacher_r2", "mean"),
-                                       distilled_r2=("student_r2", "mean"),
+    out = (_lam0(df).groupby(keys).agg(teacher_r2=("teacher_r2", "median"),
+                                       distilled_r2=("student_r2", "median"),
                                        seeds=("seed", "nunique"))
-           .join(_direct(df).groupby(keys).agg(direct_r2=("student_r2", "mean"),
-                                                xgb_r2=("xgb_r2", "mean"))))
+           .join(_direct(df).groupby(keys).agg(direct_r2=("student_r2", "median"),
+                                                xgb_r2=("xgb_r2", "median"))))
     out["gap"] = out.teacher_r2 - out.distilled_r2
     return out.reset_index()[["dataset", "variant", "seeds", "teacher_r2", "xgb_r2", "distilled_r2",
                               "direct_r2", "gap"]]
 
 
 def curves(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean student test R² (95 % bootstrap interval over seeds) per data set, variant, λ."""
+    """Median student test R² (95 % bootstrap interval over seeds) per data set, variant, λ."""
     rows = []
     for (ds, var, lam), g in _distilled(df).groupby(["dataset", "variant", "lam"]):
-        lo, hi = rb.bootstrap_ci(g.student_r2)
+        lo, hi = rb.bootstrap_ci(g.student_r2, stat=np.median)
         rows.append({"dataset": ds, "variant": var, "lam": float(lam),
-                     "mean": float(np.nanmean(g.student_r2)), "ci_lo": lo, "ci_hi": hi})
+                     "median": float(np.nanmedian(g.student_r2)), "ci_lo": lo, "ci_hi": hi})
     return pd.DataFrame(rows)
 
 
@@ -187,7 +189,8 @@ def verdicts(df: pd.DataFrame) -> list[Verdict]:
     t = tests(honest)
     gap = lam0.groupby("variant").gap.mean()
     conv, op = student_label("gplearn", "converged"), student_label("operon", "converged")
-    gain = honest[honest.variant == conv].delta.mean() if len(honest) else np.nan
+    h = honest[honest.variant == conv]
+    gain = h.groupby("dataset").delta.median().mean() if len(h) else np.nan
     a, b = float(gap.get(conv, np.nan) - gap.get(op, np.nan)), float(gain)
     if few or not np.isfinite(a) or not np.isfinite(b):
         v_gap = "inconclusive"
@@ -196,17 +199,19 @@ def verdicts(df: pd.DataFrame) -> list[Verdict]:
     else:
         v_gap = "not reproduced" if gap[op] <= THRESHOLDS["small_gap"] else "partly reproduced"
     gaps = ", ".join(f"{k} {gap[k]:+.3f}" for k in LABELS if k in gap)
+    blown = int((_distilled(df).student_r2.astype(float) < -1).sum())
     out = [Verdict("gap", "The distillation gap is a property of the teacher, which smoothing closes "
                    "(not of a weak student)", v_gap, rule("gap"),
-                   f"{n_seeds} seeds; mean gap at λ = 0: {gaps}; A (better student) = {a:+.3f}, "
-                   f"B (honest λ) = {b:+.3f} R²; {left}.",
+                   f"{n_seeds} seeds; gap at λ = 0 (median over seeds, mean over data sets): "
+                   f"{gaps}; A (better student) = {a:+.3f}, B (honest λ) = {b:+.3f} R²; "
+                   f"{blown} distilled runs with test R² below -1 (blow-ups); {left}.",
                    paper="the gap is closed by a smoother teacher (Sections 4-5)",
                    ours=f"A = {a:+.3f}, B = {b:+.3f}", numbers={"A": a, "B": b})]
 
     def per_variant(comparison):
         rows = t[t.comparison == comparison].set_index("variant")
         flags = {v: bool(rows.loc[v, "significant"]) for v in rows.index}
-        text = "; ".join(f"{v}: ΔR² {rows.loc[v, 'mean_diff']:+.3f}, p = {rows.loc[v, 'p_value']:.2g} "
+        text = "; ".join(f"{v}: median ΔR² {rows.loc[v, 'median_diff']:+.3f}, p = {rows.loc[v, 'p_value']:.2g} "
                          f"(n = {int(rows.loc[v, 'n'])})" for v in rows.index)
         verdict = "inconclusive" if few or not flags else _three_way(flags)
         return verdict, text
@@ -228,7 +233,7 @@ def verdicts(df: pd.DataFrame) -> list[Verdict]:
 # figure
 # --------------------------------------------------------------------------------------
 def lambda_figure(df: pd.DataFrame, names=None):
-    """Student test R² against λ per data set: distilled (line, band), direct (dashed),
+    """Median student test R² against λ per data set: distilled (line, band), direct (dashed),
     the λ = 0 teacher and XGBoost (grey and green dotted)."""
     import matplotlib.pyplot as plt
 
@@ -241,7 +246,7 @@ def lambda_figure(df: pd.DataFrame, names=None):
     for ax, ds in zip(axes[0], datasets):
         for var in [v for v in LABELS if v in set(cur.variant)]:
             c = cur[(cur.dataset == ds) & (cur.variant == var)].sort_values("lam")
-            ax.plot(c.lam, c["mean"], marker="o", color=COLORS[var], label=f"{var}, distilled")
+            ax.plot(c.lam, c["median"], marker="o", color=COLORS[var], label=f"{var}, distilled")
             ax.fill_between(c.lam, c.ci_lo, c.ci_hi, color=COLORS[var], alpha=0.15)
             d = base[(base.dataset == ds) & (base.variant == var)]
             if len(d) and np.isfinite(d.direct_r2.iloc[0]):
@@ -251,7 +256,7 @@ def lambda_figure(df: pd.DataFrame, names=None):
         ax.axhline(b.xgb_r2.mean(), color="C2", ls=":", lw=1.5, label="XGBoost")
         lam_axis(ax, cur.lam.unique())
         ax.set_title(names.get(ds, ds))
-        ax.set_ylabel("test R² (mean over seeds)")
+        ax.set_ylabel("test R² (median over seeds)")
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.12))
     fig.tight_layout()

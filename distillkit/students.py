@@ -32,6 +32,8 @@ from sklearn.tree import DecisionTreeRegressor
 
 SR_READINGS = ("literal", "converged")
 STUDENTS = ("gplearn", "operon")
+#: bumped when a student's implementation changes its results (part of the sweep cache key)
+STUDENT_VERSIONS = {"operon": 2}  # 2: the subsample spans every input's range
 
 
 def _r2(y, y_pred, w):
@@ -229,6 +231,20 @@ def _float64(X) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(X, dtype=np.float64))
 
 
+def spanning_subsample(X: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``n`` rows of ``X``: each column's smallest and largest row, then
+    a uniform random draw (from ``seed``) of the rest.
+
+    A formula fitted on a plain random subsample is free to explode on the rows it never
+    saw; with every input's extremes in the fit it has to stay sane over the whole training
+    range (California's AveOccup reaches ~100 standard deviations in a handful of rows).
+    """
+    extremes = np.unique(np.concatenate([np.argmin(X, axis=0), np.argmax(X, axis=0)]))[:n]
+    rest = np.setdiff1d(np.arange(len(X)), extremes)
+    draw = np.random.default_rng(seed).choice(rest, n - len(extremes), replace=False)
+    return np.sort(np.concatenate([extremes, draw]))
+
+
 def operon_to_sympy(infix: str, names) -> sympy.Expr:
     """Parse Operon's infix output (with variables written as ``names``) into sympy."""
     local = dict(_OPERON_SYMPY)
@@ -261,8 +277,9 @@ class OperonStudent(RegressorMixin, BaseEstimator):
     """Operon symbolic regression (pyoperon), single objective R², with constant fitting.
 
     ``max_evaluations`` is the budget (fitness evaluations); fits on more than ``max_rows``
-    rows use a random subsample of that size (drawn from ``random_state``), so the cost
-    does not grow with the data set. ``function_set`` must avoid Operon's unprotected
+    rows use a subsample of that size (:func:`spanning_subsample`: every input's extreme
+    rows plus a random draw from ``random_state``), so the cost does not grow with the data
+    set. ``function_set`` must avoid Operon's unprotected
     primitives (:data:`OPERON_UNPROTECTED`) unless ``protected=False``; ``aq`` (analytic
     quotient, ``a/sqrt(1+b²)``) plays the role of division. ``tolerance`` > 0 reports the
     simplest member of the Pareto front whose R² on the fit data is within ``tolerance``
@@ -326,7 +343,7 @@ class OperonStudent(RegressorMixin, BaseEstimator):
         names = self._names(X.shape[1])
         seed = int(self.random_state) % (2**63)
         if len(y) > self.max_rows:
-            rows = np.sort(np.random.default_rng(seed).choice(len(y), self.max_rows, replace=False))
+            rows = spanning_subsample(X, self.max_rows, seed)
             X, y = _float64(X[rows]), _float64(y[rows])
         t0 = time.perf_counter()
         for attr in ("_formula", "_predict_fn"):
@@ -433,5 +450,6 @@ def make_student(student: str, **params):
 
 
 __all__ = ["SR_READINGS", "STUDENTS", "SymbolicStudent", "OperonStudent", "TreeStudent", "make_student",
+           "spanning_subsample",
            "pareto_front", "program_to_sympy", "operon_to_sympy", "round_floats", "r2_fitness",
            "xgboost_baseline", "linear_baseline"]

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .pipeline import (SPLIT_KEYS, TEACHER_KEYS, _dataset, check_student, dataset_key, evaluate,
                        config_for, evaluate_direct, fit_teachers, profile_settings, resolve_config)
-from .students import SR_READINGS
+from .students import SR_READINGS, STUDENT_VERSIONS
 from .teacher import _check_lam
 
 CACHE_SCHEMA = 3  # bump when a record's meaning changes, so old caches are not reused
@@ -60,13 +60,19 @@ def teacher_key(dataset, seed, noise, lam, config) -> str:
 def cell_key(dataset, seed, noise, lam, sr_reading, sr_draw, config, student="gplearn") -> str:
     """Key of a distilled cell, or (``lam`` None) of the direct control."""
     if lam is None:
-        return _digest({"schema": CACHE_SCHEMA, "direct": True, "data": dataset_key(dataset),
-                        "seed": int(seed), "noise": float(noise), "sr": sr_reading,
-                        "draw": int(sr_draw), "student": student,
-                        "cfg": {k: v for k, v in config.items() if k not in TEACHER_KEYS + ("device",)}})
-    return _digest({"teacher": teacher_key(dataset, seed, noise, lam, config),
-                    "sr": sr_reading, "draw": int(sr_draw), "student": student,
-                    "cfg": {k: v for k, v in config.items() if k != "device"}})
+        key = {"schema": CACHE_SCHEMA, "direct": True, "data": dataset_key(dataset),
+               "seed": int(seed), "noise": float(noise), "sr": sr_reading,
+               "draw": int(sr_draw), "student": student,
+               "cfg": {k: v for k, v in config.items() if k not in TEACHER_KEYS + ("device",)}}
+        if student in STUDENT_VERSIONS:
+            key["impl"] = STUDENT_VERSIONS[student]
+        return _digest(key)
+    key = {"teacher": teacher_key(dataset, seed, noise, lam, config),
+           "sr": sr_reading, "draw": int(sr_draw), "student": student,
+           "cfg": {k: v for k, v in config.items() if k != "device"}}
+    if student in STUDENT_VERSIONS:  # a changed implementation invalidates its cells only
+        key["impl"] = STUDENT_VERSIONS[student]
+    return _digest(key)
 
 
 def _atomic_write(path: Path, write) -> None:

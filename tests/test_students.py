@@ -183,3 +183,16 @@ def test_operon_tolerance_picks_the_simplest_front_member_within_it():
     assert simple.score(X, y) >= front.r2.max() - 0.05 - 1e-6
     with pytest.raises(ValueError, match="tolerance"):
         OperonStudent(tolerance=1.5).fit(X, y)
+
+
+def test_spanning_subsample_keeps_every_inputs_extremes():
+    from distillkit.students import spanning_subsample
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 4))
+    X[123, 2] = 100.0  # one far outlier, as California's AveOccup
+    rows = spanning_subsample(X, 300, seed=1)
+    assert len(rows) == len(set(rows)) == 300 and np.all(np.diff(rows) > 0)
+    assert 123 in rows
+    for j in range(4):
+        assert X[rows, j].min() == X[:, j].min() and X[rows, j].max() == X[:, j].max()
+    np.testing.assert_array_equal(rows, spanning_subsample(X, 300, seed=1))
