@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--tolerance", type=_number, default=0.01,
                    help="report the simplest formula within this validation R² of the best")
     t.add_argument("--lams", type=_floats, default=None, help="λ grid (default: the paper's)")
-    t.add_argument("--refine", type=_number, default=5.0,
+    t.add_argument("--refine", type=_number, default=20.0,
                    help="budget multiplier for the chosen λ's student and the direct one (1: off)")
     t.add_argument("--seed", type=_count, default=0)
     t.add_argument("--out", type=Path, default=None, help="folder for report.html, formula.py, model.json")

@@ -254,7 +254,7 @@ def _versions() -> dict:
 def distill(df_or_path, target: str, *, student: str = "operon", lams=None,
             validation_size: float = 0.2, tolerance: float = 0.01, seed: int = 0,
             profile: str = "paper", progress: bool = True, sep: str | None = None,
-            refine: float = 5, **overrides) -> DistillResult:
+            refine: float = 20, **overrides) -> DistillResult:
     """Distil a table into one formula for ``target``; see the module docstring.
 
     Parameters

@@ -136,7 +136,7 @@ def test_refine_gives_the_chosen_lambda_and_the_direct_fit_the_larger_budget(res
     cfg = resolve_config("smoke", operon_evaluations=2000)
     assert refined_config(cfg, "operon", 5)["operon_evaluations"] == 10000
     assert refined_config(cfg, "gplearn", 2)["generations"] == 2 * cfg["generations"]
-    assert result.settings["refine"] == 5 and "refine" in result.seconds
+    assert result.settings["refine"] == 20 and "refine" in result.seconds
     row = result.lam_table[result.lam_table.chosen].iloc[0]
     assert math.isfinite(row.refined_val_r2)
     plain = distill(_table(), "price", refine=1, **TINY)
