@@ -20,7 +20,7 @@ import pandas as pd
 from . import competence
 from . import robustness as rb
 from .pipeline import student_label
-from .verdict import Verdict
+from .verdict import Verdict, rule_text
 
 #: (student, reading) in display order
 VARIANTS = (("gplearn", "literal"), ("gplearn", "converged"), ("operon", "converged"))
@@ -57,7 +57,7 @@ RULES = {
 
 def rule(key: str) -> str:
     """The rule text of verdict ``key`` with its thresholds filled in."""
-    return RULES[key].format(**THRESHOLDS)
+    return rule_text(RULES, THRESHOLDS, key)
 
 
 # --------------------------------------------------------------------------------------

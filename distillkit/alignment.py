@@ -35,8 +35,8 @@ import pandas as pd
 
 from . import ranking
 from . import robustness as rb
-from .pipeline import student_label
-from .verdict import Verdict
+from .pipeline import profile_sizes, student_label
+from .verdict import Verdict, rule_text
 
 #: label-noise level γ of the Feynman data sets (sd γ·rms(y)): SRBench's middle level, where a
 #: teacher has noise to smooth away but an exact law is still recoverable
@@ -86,16 +86,14 @@ RULES = {
 
 def rule(key: str) -> str:
     """The rule text of verdict ``key`` with its thresholds filled in."""
-    return RULES[key].format(**THRESHOLDS)
+    return rule_text(RULES, THRESHOLDS, key)
 
 
 # --------------------------------------------------------------------------------------
 # the suite and the grid
 # --------------------------------------------------------------------------------------
 def sizes(profile: str) -> dict:
-    if profile not in SIZES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(SIZES)}")
-    return SIZES[profile]
+    return profile_sizes(SIZES, profile)
 
 
 def suite(profile: str = "paper") -> dict[str, list[str]]:

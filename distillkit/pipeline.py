@@ -66,6 +66,13 @@ TEACHER_KEYS = ("hidden_layer_sizes", "epochs", "batch_size", "learning_rate", "
 SPLIT_KEYS = ("test_size", "validation_size", "scale_target")
 
 
+def profile_sizes(table: dict, profile: str) -> dict:
+    """A copy of ``table[profile]`` (a chapter's grid sizes per profile); unknown names fail."""
+    if profile not in table:
+        raise ValueError(f"profile must be one of {sorted(table)}, got {profile!r}")
+    return dict(table[profile])
+
+
 def profile_settings(profile: str) -> dict:
     """The λ grid, seeds and budgets of a profile."""
     if profile not in PROFILES:
@@ -400,5 +407,5 @@ def run(dataset, lam: float = 0.0, seed: int = 0, noise: float = 0.0, profile: s
     return record
 
 
-__all__ = ["PAPER_LAMS", "PROFILES", "BASE_CONFIG", "profile_settings", "resolve_config", "run",
+__all__ = ["PAPER_LAMS", "PROFILES", "BASE_CONFIG", "profile_settings", "profile_sizes", "resolve_config", "run",
            "evaluate", "evaluate_direct", "config_for", "GROUND_TRUTH_CONFIG", "DataUnitsStudent", "check_student", "student_label", "build_student", "fit_teachers", "make_split", "versions", "dataset_key"]

@@ -28,8 +28,8 @@ from scipy.stats import binomtest
 
 from . import robustness as rb
 from .feynman import DEFAULT_OPERATORS, equation, select_equations
-from .pipeline import student_label
-from .verdict import Verdict
+from .pipeline import profile_sizes, student_label
+from .verdict import Verdict, rule_text
 
 #: (student, reading) in display order
 VARIANTS = (("gplearn", "converged"), ("operon", "converged"))
@@ -83,14 +83,12 @@ RULES = {
 
 def rule(key: str) -> str:
     """The rule text of verdict ``key`` with its thresholds filled in."""
-    return RULES[key].format(**THRESHOLDS)
+    return rule_text(RULES, THRESHOLDS, key)
 
 
 def sizes(profile: str) -> dict:
     """The grid of ``profile`` (a copy of :data:`SIZES`'s entry)."""
-    if profile not in SIZES:
-        raise ValueError(f"profile must be one of {sorted(SIZES)}, got {profile!r}")
-    return {k: list(v) for k, v in SIZES[profile].items()}
+    return {k: list(v) for k, v in profile_sizes(SIZES, profile).items()}
 
 
 # --------------------------------------------------------------------------------------

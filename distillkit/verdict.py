@@ -36,6 +36,11 @@ class Verdict:
         return row
 
 
+def rule_text(rules: dict, thresholds: dict, key: str) -> str:
+    """The rule of verdict ``key`` with its thresholds filled in (``"p < {alpha:g}"``)."""
+    return rules[key].format(**thresholds)
+
+
 def publish(verdicts: list[Verdict], chapter: str, prefix: str, results_dir=None):
     """Glue each verdict's outcome, rule and evidence (``<prefix>_<key>_verdict`` ...),
     write it to the verdict table, and return a DataFrame to display."""
@@ -52,4 +57,4 @@ def publish(verdicts: list[Verdict], chapter: str, prefix: str, results_dir=None
     return pd.DataFrame([v.as_row() for v in verdicts])[["claim", "verdict", "rule", "evidence"]]
 
 
-__all__ = ["Verdict", "publish"]
+__all__ = ["Verdict", "publish", "rule_text"]
