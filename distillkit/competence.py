@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper
+from .show import name_of
 
 #: how far (R²) a λ = 0 reference may fall below its yardstick and still count
 TOLERANCE = 0.05
@@ -136,3 +137,78 @@ def left_out_note(n_out: int, n_all: int, what: str = "cells", kind: str = "teac
 
 __all__ = ["TOLERANCE", "RULES", "yardstick", "competent", "teacher_competence",
            "reference_competence", "left_out_note"]
+
+
+# the competence rule on a sweep's λ = 0 references
+#: reference kind -> (key columns of a cell, what one cell is called in the evidence)
+COMPETENCE_CELLS = {
+    "teacher": (("dataset",), "data sets"),
+    "student": (("sr_reading", "dataset"), "(reading, data set) cells"),
+    "tree": (("dataset",), "data sets"),
+    "noisy": (("sr_reading", "noise"), "(reading, noise level) cells"),
+}
+
+
+def competence_table(sweep: pd.DataFrame, kind: str = "student",
+                     tol: float = TOLERANCE) -> pd.DataFrame:
+    """The λ = 0 references of a sweep screened by the competence rule, one row per cell.
+
+    ``kind`` (see :data:`distillkit.competence.RULES`): ``"teacher"`` per data set (a data
+    set counts if its λ = 0 teacher is competent on every seed); ``"student"`` per (SR
+    reading, data set), noise-free rows; ``"tree"`` per data set, noise-free rows;
+    ``"noisy"`` per (SR reading, noise level) of the paper's label-noise data set.
+    Columns: the cell's keys, ``reference_r2``, ``yardstick``, ``competent``.
+    """
+    if kind not in COMPETENCE_CELLS:
+        raise ValueError(f"unknown reference kind {kind!r}; choose one of {sorted(COMPETENCE_CELLS)}")
+    df = sweep.copy()
+    if "noise" not in df:
+        df["noise"] = 0.0
+    lam0 = df[np.isclose(df["lam"].astype(float), 0.0)]
+    clean = lam0[np.isclose(lam0.noise.astype(float), 0.0)]
+    if kind == "teacher":
+        t = teacher_competence(clean, tol)
+        return (t.groupby("dataset", sort=False)
+                .agg(reference_r2=("teacher_r2", "mean"), yardstick=("yardstick", "mean"),
+                     competent=("competent", "all")).reset_index())
+    if kind == "student":
+        return reference_competence(clean, "student", "student_r2", tol, by=("sr_reading", "dataset"))
+    if kind == "tree":
+        one = clean.drop_duplicates(["dataset", "seed"])  # a tree does not depend on the SR reading
+        return reference_competence(one, "tree", "tree_r2", tol, by=("dataset",))
+    # the label-noise sweep is on one data set; each α is held to Table 9's λ = 0 student
+    return reference_competence(lam0, "noisy", "student_r2", tol, by=("sr_reading", "noise"))
+
+
+def competent_cells(competence: pd.DataFrame | None, df: pd.DataFrame) -> pd.Series:
+    """Boolean mask over the rows of ``df``: is the row's cell competent? Cells absent from
+    ``competence`` (or no table at all) count as competent, as a cell with no yardstick."""
+    if competence is None or competence.empty:
+        return pd.Series(True, index=df.index)
+    keys = [k for k in ("sr_reading", "dataset", "noise") if k in competence and k in df]
+    bad = {tuple(r) for r in competence.loc[~competence.competent.astype(bool), keys].itertuples(index=False)}
+    return pd.Series([tuple(r) not in bad for r in df[keys].itertuples(index=False)], index=df.index)
+
+
+def competence_note(competence: pd.DataFrame | None, kind: str = "student",
+                    tol: float = TOLERANCE) -> str:
+    """The evidence's sentence: how many cells the competence rule left out, and by which rule."""
+    if competence is None:
+        return ""
+    n_out = int((~competence.competent.astype(bool)).sum())
+    return left_out_note(n_out, len(competence), COMPETENCE_CELLS[kind][1], kind, tol)
+
+
+def competence_display(competence: pd.DataFrame, kind: str = "student") -> pd.DataFrame:
+    """The screened references for a chapter's verdict cell: every cell shown, the failing
+    ones marked "left out"."""
+    keys = [k for k in COMPETENCE_CELLS[kind][0] if k in competence]
+    out = competence[keys].copy()
+    if "dataset" in out:
+        out["dataset"] = out.dataset.map(name_of)
+    out["λ = 0 R² (ours)"] = competence.reference_r2.to_numpy()
+    out["yardstick R²"] = competence.yardstick.to_numpy()
+    out["in the verdict"] = np.where(competence.competent.astype(bool), "yes", "left out")
+    return out.rename(columns={"sr_reading": "SR reading", "noise": "noise α"}).set_index(keys and
+        [{"sr_reading": "SR reading", "noise": "noise α"}.get(k, k) for k in keys])
+

@@ -43,7 +43,15 @@ import numpy as np
 import pandas as pd
 import sympy
 
-from .data import DataError, Dataset, _as_numbers, _clean_name, _is_numeric, _one_hot, from_frame
+from .data import (
+    DataError,
+    Dataset,
+    _as_numbers,
+    _clean_name,
+    _is_numeric,
+    _one_hot,
+    from_frame,
+)
 
 RULE = ("the reported formula is the simplest member of the chosen λ's Pareto front whose "
         "validation R² is within {tolerance:g} (absolute) of the front's best; λ is the grid value "
@@ -288,8 +296,15 @@ def distill(df_or_path, target: str, *, student: str = "operon", lams=None,
         Bad table, target or setting: one clear message.
     """
     from .groundtruth import to_data_units  # every import before the long work starts
-    from .pipeline import (PAPER_LAMS, _sr_state, build_student, check_student, fit_teachers,
-                           make_split, resolve_config)
+    from .pipeline import (
+        PAPER_LAMS,
+        _sr_state,
+        build_student,
+        check_student,
+        fit_teachers,
+        make_split,
+        resolve_config,
+    )
     from .students import _safe, xgboost_baseline
     from .teacher import _check_lam
 

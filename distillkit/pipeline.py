@@ -24,8 +24,14 @@ from sklearn.metrics import r2_score
 
 from .data import Dataset, Split, load_dataset, split_dataset
 from .settings import check_setting
-from .students import (SR_READINGS, STUDENTS, TreeStudent, linear_baseline, make_student,
-                       xgboost_baseline)
+from .students import (
+    SR_READINGS,
+    STUDENTS,
+    TreeStudent,
+    linear_baseline,
+    make_student,
+    xgboost_baseline,
+)
 from .teacher import MLPTeacher, _check_lam, fit_teacher_ensemble
 
 PAPER_LAMS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.5)

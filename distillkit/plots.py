@@ -1,6 +1,6 @@
 """Figures for the chapters that reproduce the paper (chapters 1-6).
 
-Every function takes the tidy tables of :mod:`distillkit.report` and returns a
+Every function takes the tidy tables of the chapter modules (:mod:`distillkit.summaries`, ...) and returns a
 matplotlib :class:`~matplotlib.figure.Figure` (already closed in pyplot, so a notebook
 shows it once, where it is displayed). Conventions: the paper's values are black
 crosses labelled "paper"; our SR readings keep one colour each in every figure; λ axes
@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from . import paper
-from .report import PAPER, best_lambda, fmt_lam, name_of
+from .metrics import best_lambda
+from .show import PAPER, fmt_lam, name_of
 
 READING_COLORS = {"literal": "C0", "converged": "C1"}
 MODEL_COLORS = {"teacher": "0.55", "XGBoost": "C2", "tree student": "C2"}
@@ -197,8 +198,8 @@ def paper_sweep_points(datasets=None) -> pd.DataFrame:
 def tradeoff_figure(times: pd.DataFrame, overhead: pd.DataFrame, curves: pd.DataFrame, dataset: str):
     """Three panels on one data set: training time (lone teacher fits), teacher R², student R².
 
-    ``times``/``overhead`` from :func:`report.training_times`/:func:`report.overhead_ratios`;
-    ``curves`` is :func:`report.per_lambda` restricted to ``dataset`` (noise 0).
+    ``times``/``overhead`` from :func:`cost.training_times`/:func:`cost.overhead_ratios`;
+    ``curves`` is :func:`summaries.per_lambda` restricted to ``dataset`` (noise 0).
     """
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
     p = paper.TABLE6[paper.TABLE6.dataset == dataset]

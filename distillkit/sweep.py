@@ -29,8 +29,19 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from .pipeline import (SPLIT_KEYS, TEACHER_KEYS, _dataset, check_student, dataset_key, evaluate,
-                       config_for, evaluate_direct, fit_teachers, profile_settings, resolve_config)
+from .pipeline import (
+    SPLIT_KEYS,
+    TEACHER_KEYS,
+    _dataset,
+    check_student,
+    config_for,
+    dataset_key,
+    evaluate,
+    evaluate_direct,
+    fit_teachers,
+    profile_settings,
+    resolve_config,
+)
 from .students import SR_READINGS, STUDENT_VERSIONS
 from .teacher import _check_lam
 

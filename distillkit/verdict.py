@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 
 from .book import VERDICTS, write_verdict
 
+REPRODUCED, PARTLY, NOT, INCONCLUSIVE = VERDICTS
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -46,7 +48,7 @@ def publish(verdicts: list[Verdict], chapter: str, prefix: str, results_dir=None
     write it to the verdict table, and return a DataFrame to display."""
     import pandas as pd
 
-    from .report import glue
+    from .show import glue
 
     for v in verdicts:
         glue(f"{prefix}_{v.key}_verdict", v.verdict)
@@ -57,4 +59,4 @@ def publish(verdicts: list[Verdict], chapter: str, prefix: str, results_dir=None
     return pd.DataFrame([v.as_row() for v in verdicts])[["claim", "verdict", "rule", "evidence"]]
 
 
-__all__ = ["Verdict", "publish", "rule_text"]
+__all__ = ["Verdict", "publish", "rule_text", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE"]

@@ -40,14 +40,14 @@ results_dir = None
 import pandas as pd
 from IPython.display import display
 
-from distillkit import paper, plots, report
+from distillkit import competence, gap, paper, params, plots, show
 from distillkit.book import check_parameters, write_verdict
-from distillkit.report import glue
+from distillkit.show import glue
 
 check_parameters(globals())
 CHAPTER = "01_naive_pipeline"
-sweep = report.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-readings = report.resolve_readings(sr_readings)
+sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
+readings = params.resolve_readings(sr_readings)
 glue("ch1_profile", profile)
 glue("ch1_n_seeds", int(sweep.seed.nunique()))
 glue("ch1_n_datasets", int(sweep.dataset.nunique()))
@@ -64,16 +64,16 @@ glue("ch1_n_datasets", int(sweep.dataset.nunique()))
 # SR student (teacher and XGBoost do not depend on the SR reading).
 
 # %%
-t1 = report.table1(sweep)
-display(report.styled(t1, caption="Table 1: test R² of the naive pipeline (λ = 0)"))
+t1 = gap.table1(sweep)
+display(show.styled(t1, caption="Table 1: test R² of the naive pipeline (λ = 0)"))
 
-gap = report.distillation_gap(sweep)
-ours = gap[gap.source == "ours"].pivot_table(index="dataset", columns="model", values="r2", sort=False)
+gap_table = gap.distillation_gap(sweep)
+ours = gap_table[gap_table.source == "ours"].pivot_table(index="dataset", columns="model", values="r2", sort=False)
 for ds in ("california", "concrete"):
     row = ours.loc[ds] if ds in ours.index else pd.Series(dtype=float)
     glue(f"ch1_{ds}_teacher", row.get("teacher", float("nan")))
     glue(f"ch1_{ds}_xgb", row.get("XGBoost", float("nan")))
-    report.glue_by_reading(f"ch1_{ds}_student", {r: row.get(f"SR student ({r})", float("nan")) for r in readings})
+    show.glue_by_reading(f"ch1_{ds}_student", {r: row.get(f"SR student ({r})", float("nan")) for r in readings})
     p = paper.TABLE1.set_index("dataset").loc[ds]
     glue(f"ch1_{ds}_paper_teacher", p.teacher_r2)
     glue(f"ch1_{ds}_paper_student", p.student_r2)
@@ -99,12 +99,12 @@ for ds in ("california", "concrete"):
 # Table 2 for the other three data sets; it reports XGBoost only for Table 1's two).
 
 # %%
-display(plots.distillation_gap_figure(gap))
+display(plots.distillation_gap_figure(gap_table))
 
 gap_size = {r: float((ours["teacher"] - ours[f"SR student ({r})"]).mean()) for r in readings}
 behind_xgb = {r: int((ours["XGBoost"] > ours[f"SR student ({r})"]).sum()) for r in readings}
-report.glue_by_reading("ch1_mean_gap", gap_size)
-report.glue_by_reading("ch1_behind_xgb", behind_xgb)
+show.glue_by_reading("ch1_mean_gap", gap_size)
+show.glue_by_reading("ch1_behind_xgb", behind_xgb)
 paper_gap = paper.TABLE2.teacher_r2 - paper.TABLE2.student_r2_standard
 glue("ch1_paper_mean_gap", float(paper_gap.mean()))
 
@@ -124,10 +124,10 @@ glue("ch1_paper_mean_gap", float(paper_gap.mean()))
 # under at least one reading; not reproduced otherwise.
 
 # %%
-comp = report.competence_table(sweep, "teacher")  # the competence rule on the λ = 0 teachers
-display(report.styled(report.competence_display(comp, "teacher"), highlight_paper=False,
+comp = competence.competence_table(sweep, "teacher")  # the competence rule on the λ = 0 teachers
+display(show.styled(competence.competence_display(comp, "teacher"), highlight_paper=False,
                       caption="Competence rule: λ = 0 teachers; 'left out' cells do not count"))
-verdict, info = report.verdict_gap(gap, readings, margin=0.1, competence=comp)
+verdict, info = gap.verdict_gap(gap_table, readings, margin=0.1, competence=comp)
 pc = paper.TABLE1.set_index("dataset").loc["concrete"]
 paper_concrete = f"teacher {pc.teacher_r2:.2f}, student {pc.student_r2:.2f}, XGBoost {pc.xgb_r2:.2f}"
 n = info["n_datasets"]
@@ -137,7 +137,7 @@ evidence = (f"At λ = 0 the teacher and XGBoost both beat the SR student by >= 0
             + " / ".join(f"{ours.loc['concrete', f'SR student ({r})']:.2f} ({r})" for r in readings)
             + f", XGBoost {ours.loc['concrete', 'XGBoost']:.2f} (paper: {paper_concrete})."
             if "concrete" in ours.index else f"At λ = 0 the claim holds on {holds}.")
-evidence = evidence.rstrip(".") + "; " + report.competence_note(comp, "teacher") + "."
+evidence = evidence.rstrip(".") + "; " + competence.competence_note(comp, "teacher") + "."
 verdicts = [dict(claim="The naive pipeline leaves a large distillation gap; SR students are not "
                        "competitive with XGBoost", verdict=verdict, evidence=evidence,
                  paper=f"Concrete: {paper_concrete}",

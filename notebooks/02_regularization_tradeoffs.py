@@ -57,20 +57,20 @@ import math
 import numpy as np
 from IPython.display import Markdown, display
 
-from distillkit import paper, plots, report
+from distillkit import competence, cost, improvement, metrics, paper, params, plots, show, summaries, tradeoffs
 from distillkit.book import check_parameters, write_verdict
 from distillkit.pipeline import resolve_config
-from distillkit.report import glue
+from distillkit.show import glue
 
 check_parameters(globals())
 CHAPTER = "02_regularization_tradeoffs"
-sweep = report.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-readings = report.resolve_readings(sr_readings)
-focus = report.focus_dataset(report.resolve_datasets(datasets))
-primary = report.table6_reading(report.table6_pattern(sweep))
-pl = report.per_lambda(sweep)
+sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
+readings = params.resolve_readings(sr_readings)
+focus = params.focus_dataset(params.resolve_datasets(datasets))
+primary = improvement.table6_reading(improvement.table6_pattern(sweep))
+pl = summaries.per_lambda(sweep)
 curves = pl[(pl.dataset == focus) & np.isclose(pl.noise, 0.0)]
-glue("ch2_focus", report.name_of(focus))
+glue("ch2_focus", show.name_of(focus))
 glue("ch2_primary", primary)
 glue("ch2_n_seeds", int(sweep.seed.nunique()))
 
@@ -85,11 +85,11 @@ glue("ch2_n_seeds", int(sweep.seed.nunique()))
 # %%
 budget = resolve_config(profile)["epochs"]
 epochs = budget if timing_epochs is None else min(int(timing_epochs), budget)
-times = report.training_times(focus, lams=lams, penalties=report.as_list(timing_penalties),
+times = cost.training_times(focus, lams=lams, penalties=params.as_list(timing_penalties),
                               repeats=int(timing_repeats), profile=profile,
-                              seed=report.resolve_seeds(profile, seeds)[0], epochs=epochs)
-overhead = report.overhead_ratios(times)
-display(report.styled(report.overhead_display(overhead),
+                              seed=params.resolve_seeds(profile, seeds)[0], epochs=epochs)
+overhead = cost.overhead_ratios(times)
+display(show.styled(cost.overhead_display(overhead),
                       caption=f"Lone-teacher training time per epoch, median of {int(timing_repeats)} fits "
                               f"of {epochs} epochs"))
 for _, o in overhead[overhead.error != ""].iterrows():
@@ -125,23 +125,23 @@ glue("ch2_budget_epochs", int(budget))
 display(plots.tradeoff_figure(times, overhead, curves, focus))
 
 teacher = curves[curves.sr_reading == readings[0]].set_index("lam").teacher_r2.sort_index()
-comp_teacher = report.competence_table(sweep, "teacher")  # the competence rule on the λ = 0 references
-comp_student = report.competence_table(sweep, "student")
-teacher_verdict, drop = report.verdict_teacher_stable(teacher, competence=comp_teacher, dataset=focus)
+comp_teacher = competence.competence_table(sweep, "teacher")  # the competence rule on the λ = 0 references
+comp_student = competence.competence_table(sweep, "student")
+teacher_verdict, drop = tradeoffs.verdict_teacher_stable(teacher, competence=comp_teacher, dataset=focus)
 glue("ch2_teacher_lam0", float(teacher.loc[0.0]))
 glue("ch2_teacher_min", float(teacher.min()))
 glue("ch2_teacher_drop", drop)
 peaks = {}
 for r in readings:
     c = curves[curves.sr_reading == r].set_index("lam").student_r2.sort_index()
-    peaks[r] = report.verdict_concrete_peak(c, competence=comp_student, reading=r, dataset=focus)
-report.glue_by_reading("ch2_student_std", {r: v[1]["standard"] for r, v in peaks.items()})
-report.glue_by_reading("ch2_student_best", {r: v[1]["best"] for r, v in peaks.items()})
-report.glue_by_reading("ch2_student_best_lam", {r: report.fmt_lam(v[1]["best_lam"]) for r, v in peaks.items()})
+    peaks[r] = tradeoffs.verdict_concrete_peak(c, competence=comp_student, reading=r, dataset=focus)
+show.glue_by_reading("ch2_student_std", {r: v[1]["standard"] for r, v in peaks.items()})
+show.glue_by_reading("ch2_student_best", {r: v[1]["best"] for r, v in peaks.items()})
+show.glue_by_reading("ch2_student_best_lam", {r: show.fmt_lam(v[1]["best_lam"]) for r, v in peaks.items()})
 p6 = paper.TABLE6[paper.TABLE6.dataset == focus].set_index("lam").student_r2
 glue("ch2_paper_std", float(p6.loc[0.0]) if len(p6) else math.nan)
 glue("ch2_paper_best", float(p6.max()) if len(p6) else math.nan)
-glue("ch2_paper_best_lam", report.fmt_lam(report.best_lambda(p6)[0]) if len(p6) else "none")
+glue("ch2_paper_best_lam", show.fmt_lam(metrics.best_lambda(p6)[0]) if len(p6) else "none")
 
 # %% [markdown]
 # **Teacher accuracy.** Our standard teacher scores {glue:text}`ch2_teacher_lam0:.3f`; the
@@ -166,24 +166,24 @@ glue("ch2_paper_best_lam", report.fmt_lam(report.best_lambda(p6)[0]) if len(p6) 
 # over $\lambda = 0$ (a large peak, elsewhere or of another size); not reproduced otherwise.
 
 # %%
-display(report.styled(report.competence_display(comp_student[comp_student.dataset == focus], "student"),
+display(show.styled(competence.competence_display(comp_student[comp_student.dataset == focus], "student"),
                       highlight_paper=False, caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
 peak_verdict, peak = peaks.get(primary, peaks[readings[0]])
-others = "; ".join(f"{r}: {v[1]['standard']:.2f} -> {v[1]['best']:.2f} at λ={report.fmt_lam(v[1]['best_lam'])}"
+others = "; ".join(f"{r}: {v[1]['standard']:.2f} -> {v[1]['best']:.2f} at λ={show.fmt_lam(v[1]['best_lam'])}"
                    for r, v in peaks.items() if r != primary)
 verdicts = [
     dict(claim="Teacher accuracy does not degrade with λ", verdict=teacher_verdict,
-         evidence=(f"On {report.name_of(focus)} the teacher R² is {teacher.loc[0.0]:.3f} at λ = 0 and at least "
+         evidence=(f"On {show.name_of(focus)} the teacher R² is {teacher.loc[0.0]:.3f} at λ = 0 and at least "
                    f"{teacher.min():.3f} over the grid (largest drop {drop:.3f}); "
-                   + report.competence_note(comp_teacher[comp_teacher.dataset == focus], "teacher") + "."),
+                   + competence.competence_note(comp_teacher[comp_teacher.dataset == focus], "teacher") + "."),
          paper="no degradation even at high λ", ours=f"largest drop {drop:.3f}"),
     dict(claim="The Concrete student peaks at λ = 0.001, from 0.10 to about 0.60", verdict=peak_verdict,
          evidence=(f"Under the {primary} reading (the one matching Table 6) the student goes from "
-                   f"{peak['standard']:.2f} at λ = 0 to {peak['best']:.2f} at λ = {report.fmt_lam(peak['best_lam'])}"
+                   f"{peak['standard']:.2f} at λ = 0 to {peak['best']:.2f} at λ = {show.fmt_lam(peak['best_lam'])}"
                    + (f"; {others}" if others else "") + "; "
-                   + report.competence_note(comp_student[comp_student.dataset == focus], "student") + "."),
+                   + competence.competence_note(comp_student[comp_student.dataset == focus], "student") + "."),
          paper=f"{p6.loc[0.0]:.2f} -> {p6.max():.2f} at λ = 0.001" if len(p6) else "",
-         ours=f"{peak['standard']:.2f} -> {peak['best']:.2f} at λ = {report.fmt_lam(peak['best_lam'])} ({primary})"),
+         ours=f"{peak['standard']:.2f} -> {peak['best']:.2f} at λ = {show.fmt_lam(peak['best_lam'])} ({primary})"),
 ]
 for v in verdicts:
     write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)

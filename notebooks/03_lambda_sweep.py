@@ -42,18 +42,18 @@ import math
 
 from IPython.display import display
 
-from distillkit import paper, plots, report
+from distillkit import competence, improvement, metrics, paper, params, plots, show, summaries
 from distillkit.book import check_parameters, write_verdict
-from distillkit.report import glue
+from distillkit.show import glue
 
 check_parameters(globals())
 CHAPTER = "03_lambda_sweep"
-sweep = report.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-readings = report.resolve_readings(sr_readings)
-grid = report.resolve_lams(profile, lams)
+sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
+readings = params.resolve_readings(sr_readings)
+grid = params.resolve_lams(profile, lams)
 n_seeds = int(sweep.seed.nunique())
 glue("ch3_n_seeds", n_seeds)
-glue("ch3_grid", ", ".join(report.fmt_lam(v) for v in grid))
+glue("ch3_grid", ", ".join(show.fmt_lam(v) for v in grid))
 glue("ch3_seed_note", "one seed, so every number is a single run" if n_seeds == 1 else
      f"{n_seeds} seeds; every number is the mean over seeds of the per-λ student R², taken before "
      "the best λ is picked")
@@ -64,18 +64,18 @@ glue("ch3_seed_note", "one seed, so every number is a single run" if n_seeds == 
 # ## Table 2: standard vs best regularized student
 
 # %%
-summary = report.lambda_summary(sweep)
-display(report.styled(report.table2(sweep), caption="Table 2: the paper's rows shaded, ours per SR reading"))
+summary = summaries.lambda_summary(sweep)
+display(show.styled(improvement.table2(sweep), caption="Table 2: the paper's rows shaded, ours per SR reading"))
 
-avg = report.average_improvement(summary)
-avg_any = report.average_improvement(summary, "improvement_pct_any")
-report.glue_by_reading("ch3_avg_improvement", avg)
-report.glue_by_reading("ch3_avg_improvement_any", avg_any)
+avg = summaries.average_improvement(summary)
+avg_any = summaries.average_improvement(summary, "improvement_pct_any")
+show.glue_by_reading("ch3_avg_improvement", avg)
+show.glue_by_reading("ch3_avg_improvement_any", avg_any)
 swept = summary.dataset.unique()
 paper_avg = float(paper.TABLE2[paper.TABLE2.dataset.isin(swept)].improvement_pct.mean())
 glue("ch3_paper_avg", paper_avg)
 glue("ch3_paper_headline", paper.AVERAGE_IMPROVEMENT_PCT)
-report.glue_by_reading("ch3_n_improved", {r: int((summary[summary.sr_reading == r].improvement_pct > 0).sum())
+show.glue_by_reading("ch3_n_improved", {r: int((summary[summary.sr_reading == r].improvement_pct > 0).sum())
                                           for r in readings})
 glue("ch3_n_datasets", int(summary.dataset.nunique()))
 teacher_spread = summary.groupby("dataset").teacher_r2.first()
@@ -107,11 +107,11 @@ glue("ch3_paper_teacher_max", float(paper_teachers.max()))
 # best $\lambda > 0$ where it beats $\lambda = 0$.
 
 # %%
-pl = report.per_lambda(sweep)
-paper_best = {d: report.best_lambda(report.paper_curve(d)) for d in paper.TABLE6.dataset.unique()}
-paper_dep = {d: lam for d, (lam, best) in paper_best.items() if best > report.paper_curve(d).loc[0.0]}
+pl = summaries.per_lambda(sweep)
+paper_best = {d: metrics.best_lambda(summaries.paper_curve(d)) for d in paper.TABLE6.dataset.unique()}
+paper_dep = {d: lam for d, (lam, best) in paper_best.items() if best > summaries.paper_curve(d).loc[0.0]}
 glue("ch3_paper_n_optima", len(set(paper_dep.values())))
-glue("ch3_paper_optima", ", ".join(sorted({report.fmt_lam(v) for v in paper_dep.values()}, key=float)))
+glue("ch3_paper_optima", ", ".join(sorted({show.fmt_lam(v) for v in paper_dep.values()}, key=float)))
 glue("ch3_paper_n_improving", len(paper_dep))
 display(plots.lambda_panels(pl[pl.noise == 0], "student_r2", "SR student test R²",
                             "Student R² against λ (ours: mean over seeds)", paper_points=plots.paper_sweep_points(),
@@ -124,7 +124,7 @@ display(plots.lambda_panels(pl[pl.noise == 0], "student_r2", "SR student test R�
 # column is empty where its grid has no such $\lambda$.
 
 # %%
-display(report.styled(report.table6(sweep), precision=4, caption="Table 6: student test R² for every λ"))
+display(show.styled(improvement.table6(sweep), precision=4, caption="Table 6: student test R² for every λ"))
 
 # %% [markdown]
 # The paper's Table 6 has a striking pattern: the same student $R^2$, to four decimals,
@@ -136,14 +136,14 @@ display(report.styled(report.table6(sweep), precision=4, caption="Table 6: stude
 # seed, averaged over seeds); the last row divides the total by the number of cells.
 
 # %%
-pattern = report.table6_pattern(sweep)
-display(report.styled(pattern, fmt="{:.3g}", highlight_paper=False,
+pattern = improvement.table6_pattern(sweep)
+display(show.styled(pattern, fmt="{:.3g}", highlight_paper=False,
                       caption="λ values sharing the modal student R² (Table 6 pattern)"))
-primary = report.table6_reading(pattern)
+primary = improvement.table6_reading(pattern)
 share = pattern.loc["share of cells"]
 glue("ch3_primary", primary)
-glue("ch3_share_paper", float(share[report.PAPER]))
-report.glue_by_reading("ch3_share", {r: float(share.get(report.ours_label(r), math.nan)) for r in readings})
+glue("ch3_share_paper", float(share[show.PAPER]))
+show.glue_by_reading("ch3_share", {r: float(share.get(show.ours_label(r), math.nan)) for r in readings})
 
 # %% [markdown]
 # In the paper {glue:text}`ch3_share_paper:.0%` of the (data set, $\lambda$) cells carry their
@@ -165,18 +165,18 @@ report.glue_by_reading("ch3_share", {r: float(share.get(report.ours_label(r), ma
 # ({glue:text}`ch3_paper_optima`) among its {glue:text}`ch3_paper_n_improving` improving data sets.
 
 # %%
-comp = report.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
-display(report.styled(report.competence_display(comp, "student"), highlight_paper=False,
+comp = competence.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
+display(show.styled(competence.competence_display(comp, "student"), highlight_paper=False,
                       caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-kept = summary[report.competent_cells(comp, summary)]
-avg_kept = report.average_improvement(kept)
+kept = summary[competence.competent_cells(comp, summary)]
+avg_kept = summaries.average_improvement(kept)
 ours_avg = avg_kept.get(primary, math.nan)
-v_avg = report.verdict_average_improvement(summary, paper_avg, reading=primary, competence=comp)
+v_avg = improvement.verdict_average_improvement(summary, paper_avg, reading=primary, competence=comp)
 n_pos = sum(1 for v in grid if v > 0)
-v_dep, dep = report.verdict_dataset_dependent(summary, primary, n_pos, competence=comp)
-note = report.competence_note(comp, "student")
+v_dep, dep = improvement.verdict_dataset_dependent(summary, primary, n_pos, competence=comp)
+note = competence.competence_note(comp, "student")
 other = [r for r in readings if r != primary]
-optima = ", ".join(f"{report.name_of(d)} {report.fmt_lam(lam)}" for d, lam in dep["optima"].items()) or "none"
+optima = ", ".join(f"{show.name_of(d)} {show.fmt_lam(lam)}" for d, lam in dep["optima"].items()) or "none"
 verdicts = [
     dict(claim="Tuning λ per data set improves the SR student by about 120 % on average", verdict=v_avg,
          evidence=(f"Average improvement of the best λ > 0 over λ = 0: {ours_avg:.1f} % ({primary} reading)"
@@ -189,7 +189,7 @@ verdicts = [
                    f"with {dep['distinct']} distinct optima ({optima}); the paper has "
                    f"{len(set(paper_dep.values()))} distinct optima over {len(paper_dep)} improving data sets; "
                    f"{note}."),
-         paper=", ".join(f"{report.name_of(d)} {report.fmt_lam(v)}" for d, v in paper_dep.items()),
+         paper=", ".join(f"{show.name_of(d)} {show.fmt_lam(v)}" for d, v in paper_dep.items()),
          ours=optima),
 ]
 for v in verdicts:

@@ -42,17 +42,17 @@ import math
 
 from IPython.display import display
 
-from distillkit import paper, plots, report
+from distillkit import competence, improvement, metrics, paper, params, plots, show, snr, summaries
 from distillkit.book import check_parameters, write_verdict
-from distillkit.report import glue
+from distillkit.show import glue
 
 check_parameters(globals())
 CHAPTER = "05_snr_and_noise"
-sweep = report.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-readings = report.resolve_readings(sr_readings)
-primary = report.table6_reading(report.table6_pattern(sweep))
-summary = report.lambda_summary(sweep)
-seed_list = report.resolve_seeds(profile, seeds)
+sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
+readings = params.resolve_readings(sr_readings)
+primary = improvement.table6_reading(improvement.table6_pattern(sweep))
+summary = summaries.lambda_summary(sweep)
+seed_list = params.resolve_seeds(profile, seeds)
 glue("ch5_primary", primary)
 
 # %% [markdown]
@@ -63,19 +63,19 @@ glue("ch5_primary", primary)
 # ## Table 8: the SNR proxy
 
 # %%
-snr = report.snr_table(report.resolve_datasets(datasets), seeds=seed_list, profile=profile)
-display(report.styled(report.snr_display(snr, summary), precision=2,
+snr_tab = snr.snr_table(params.resolve_datasets(datasets), seeds=seed_list, profile=profile)
+display(show.styled(snr.snr_display(snr_tab, summary), precision=2,
                       caption="Table 8: SNR proxy Var(y) / Var(linear-fit residuals), with each data set's improvement"))
-version, diff = report.snr_matching_version(snr)
+version, diff = snr.snr_matching_version(snr_tab)
 names = {"full": "the in-sample fit on the full data set", "held_out": "the held-out test split"}
 glue("ch5_snr_version", names.get(version, version))
 glue("ch5_snr_diff", diff)
-s = snr.set_index("dataset")
+s = snr_tab.set_index("dataset")
 for ds in ("concrete", "wine_red"):
     glue(f"ch5_snr_{ds}_full", float(s.full.get(ds, math.nan)))
     glue(f"ch5_snr_{ds}_held", float(s.held_out.get(ds, math.nan)))
     glue(f"ch5_snr_{ds}_paper", float(paper.TABLE8.set_index("dataset").snr_proxy[ds]))
-glue("ch5_lowest_snr", report.name_of(s.full.idxmin()))
+glue("ch5_lowest_snr", show.name_of(s.full.idxmin()))
 glue("ch5_n_seeds", len(seed_list))
 
 # %% [markdown]
@@ -92,12 +92,12 @@ glue("ch5_n_seeds", len(seed_list))
 # small improvement across data sets. The figure puts all five side by side.
 
 # %%
-display(plots.snr_figure(snr, summary))
-rho = {r: report.spearman(s.full.reindex(summary[summary.sr_reading == r].dataset),
+display(plots.snr_figure(snr_tab, summary))
+rho = {r: metrics.spearman(s.full.reindex(summary[summary.sr_reading == r].dataset),
                           summary[summary.sr_reading == r].improvement_pct) for r in readings}
-report.glue_by_reading("ch5_rho", rho)
+show.glue_by_reading("ch5_rho", rho)
 p_common = paper.TABLE2.set_index("dataset").improvement_pct.reindex(s.index)
-glue("ch5_rho_paper", report.spearman(s.full, p_common))
+glue("ch5_rho_paper", metrics.spearman(s.full, p_common))
 
 # %% [markdown]
 # The Spearman rank correlation between our SNR proxy and the improvement is
@@ -109,19 +109,19 @@ glue("ch5_rho_paper", report.spearman(s.full, p_common))
 # ## Table 9: label-noise ablation
 
 # %%
-noise_ds = report.focus_dataset(report.resolve_datasets(datasets))
-noisy = report.paper_sweep(profile, [noise_ds], lams, seeds, sr_readings, n_jobs,
-                           noises=tuple(float(a) for a in report.as_list(noise_levels)))
-nt = report.noise_table(noisy)
-display(report.styled(nt, caption=f"Table 9: label noise on {report.name_of(noise_ds)}"))
+noise_ds = params.focus_dataset(params.resolve_datasets(datasets))
+noisy = params.paper_sweep(profile, [noise_ds], lams, seeds, sr_readings, n_jobs,
+                           noises=tuple(float(a) for a in params.as_list(noise_levels)))
+nt = snr.noise_table(noisy)
+display(show.styled(nt, caption=f"Table 9: label noise on {show.name_of(noise_ds)}"))
 display(plots.noise_figure(nt, noise_ds))
 t9 = paper.TABLE9.set_index("noise")
-glue("ch5_noise_dataset", report.name_of(noise_ds))
+glue("ch5_noise_dataset", show.name_of(noise_ds))
 glue("ch5_paper_t9_zero", float(t9.improvement_pct.get(0.0, math.nan)))
 glue("ch5_paper_t2_concrete", float(paper.TABLE2.set_index("dataset").improvement_pct["concrete"]))
 ntr = nt.reset_index()
 for r in readings:
-    o = ntr[ntr.source == report.ours_label(r)].set_index("noise α")
+    o = ntr[ntr.source == show.ours_label(r)].set_index("noise α")
     glue(f"ch5_noise_impr_{r}", ", ".join(f"{v:+.1f} %" for v in o["improvement (%)"]))
     glue(f"ch5_noise_std_{r}", ", ".join(f"{v:.2f}" for v in o["standard student R²"]))
 glue("ch5_noise_alphas", ", ".join(f"{a:g}" for a in sorted(noisy.noise.unique())))
@@ -158,18 +158,18 @@ glue("ch5_noise_paper_std", ", ".join(f"{v:.2f}" for v in paper.TABLE9.student_r
 # (partly reproduced), or fewer (not reproduced).
 
 # %%
-v_values, d_values = report.verdict_snr_values(snr, "full")
-comp = report.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
-comp_noise = report.competence_table(noisy, "noisy")
-display(report.styled(report.competence_display(comp, "student"), highlight_paper=False,
+v_values, d_values = snr.verdict_snr_values(snr_tab, "full")
+comp = competence.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
+comp_noise = competence.competence_table(noisy, "noisy")
+display(show.styled(competence.competence_display(comp, "student"), highlight_paper=False,
                       caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-display(report.styled(report.competence_display(comp_noise, "noisy"), highlight_paper=False,
+display(show.styled(competence.competence_display(comp_noise, "noisy"), highlight_paper=False,
                       caption="Competence rule: λ = 0 students at each noise level α"))
-v_explain, info = report.verdict_snr_explains(snr, summary, primary, competence=comp)
-v_noise, ninfo = report.verdict_noise(nt, primary, competence=comp_noise)
+v_explain, info = snr.verdict_snr_explains(snr_tab, summary, primary, competence=comp)
+v_noise, ninfo = snr.verdict_noise(nt, primary, competence=comp_noise)
 p8 = paper.TABLE8.set_index("dataset").snr_proxy
-paper_snr = ", ".join(f"{report.name_of(d)} {v:.2f}" for d, v in p8.items())
-ours_noise = ntr[ntr.source == report.ours_label(primary)].set_index("noise α")["improvement (%)"]
+paper_snr = ", ".join(f"{show.name_of(d)} {v:.2f}" for d, v in p8.items())
+ours_noise = ntr[ntr.source == show.ours_label(primary)].set_index("noise α")["improvement (%)"]
 verdicts = [
     dict(claim="SNR proxy values of Table 8", verdict=v_values,
          evidence=(f"In-sample linear fit: Concrete {s.full.get('concrete', math.nan):.2f}, Wine "
@@ -177,22 +177,22 @@ verdicts = [
                    f"and {s.held_out.get('wine_red', math.nan):.2f}; the paper's values match the "
                    f"{'in-sample' if version == 'full' else 'held-out'} version (max difference {diff:.3f})."),
          paper=paper_snr,
-         ours=", ".join(f"{report.name_of(d)} {s.full.get(d, math.nan):.2f}" for d in p8.index)),
+         ours=", ".join(f"{show.name_of(d)} {s.full.get(d, math.nan):.2f}" for d in p8.index)),
     dict(claim="A low signal-to-noise ratio explains the lack of improvement on Wine Quality Red",
          verdict=v_explain,
          evidence=(f"Wine {'has' if info['wine_lowest_snr'] else 'does not have'} the lowest SNR of the "
                    f"{len(s)} data sets; its improvement ({primary}) is "
                    f"{info['wine_improvement']:.1f} %; Spearman ρ(SNR, improvement) = {info['rho']:.2f}; "
-                   + report.competence_note(comp, "student") + "."),
+                   + competence.competence_note(comp, "student") + "."),
          paper=(f"SNR {paper_snr}; Wine improvement "
                 f"{paper.TABLE2.set_index('dataset').improvement_pct['wine_red']:+.1f} %"),
-         ours=f"lowest SNR: {report.name_of(s.full.idxmin())}; ρ = {info['rho']:.2f}"),
+         ours=f"lowest SNR: {show.name_of(s.full.idxmin())}; ρ = {info['rho']:.2f}"),
     dict(claim="Label-noise ablation pattern of Table 9", verdict=v_noise,
          evidence=(f"Improvement at α = " + ", ".join(f"{a:g}" for a in ours_noise.index) + f" ({primary}): "
                    + ", ".join(f"{v:+.1f} %" for v in ours_noise) + "; paper: "
                    + ", ".join(f"{v:+.1f} %" for v in paper.TABLE9.improvement_pct)
                    + f"; signs match at {sum(ninfo['match'].values())}/{len(ninfo['match'])} noise levels α > 0; "
-                   + report.competence_note(comp_noise, "noisy") + "."),
+                   + competence.competence_note(comp_noise, "noisy") + "."),
          paper=", ".join(f"{v:+.1f} %" for v in paper.TABLE9.improvement_pct),
          ours=", ".join(f"{v:+.1f} %" for v in ours_noise)),
 ]

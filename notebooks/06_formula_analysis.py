@@ -43,21 +43,21 @@ import pandas as pd
 import sympy
 from IPython.display import Markdown, Math, display
 
-from distillkit import paper, plots, report
+from distillkit import competence, formulas, improvement, metrics, paper, params, plots, show, students, summaries
 from distillkit.book import check_parameters, write_verdict
 from distillkit.data import load_dataset
-from distillkit.report import glue
+from distillkit.show import glue
 from distillkit.students import program_to_sympy
 
 check_parameters(globals())
 CHAPTER = "06_formula_analysis"
-sweep = report.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-readings = report.resolve_readings(sr_readings)
-primary = report.table6_reading(report.table6_pattern(sweep))
-summary = report.lambda_summary(sweep)
-focus = report.focus_dataset(report.resolve_datasets(datasets))
+sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
+readings = params.resolve_readings(sr_readings)
+primary = improvement.table6_reading(improvement.table6_pattern(sweep))
+summary = summaries.lambda_summary(sweep)
+focus = params.focus_dataset(params.resolve_datasets(datasets))
 glue("ch6_primary", primary)
-glue("ch6_focus", report.name_of(focus))
+glue("ch6_focus", show.name_of(focus))
 glue("ch6_seed", int(sweep.seed.min()))
 
 # %% [markdown]
@@ -68,23 +68,23 @@ glue("ch6_seed", int(sweep.seed.min()))
 # of seed {glue:text}`ch6_seed`. The paper's $R^2$ column is from its Table 6.
 
 # %%
-formulas = report.formula_table(sweep, focus)
-show = formulas.drop(columns="latex").rename(columns={
+formula_rows = formulas.formula_table(sweep, focus)
+shown = formula_rows.drop(columns="latex").rename(columns={
     "lam": "λ", "program": "formula (gplearn program)", "complexity": "complexity (nodes)",
     "student_r2": "student test R²"}).set_index(["teacher", "source"])
-display(report.styled(show, caption=f"Table 7: formulas on {report.name_of(focus)}"))
+display(show.styled(shown, caption=f"Table 7: formulas on {show.name_of(focus)}"))
 
 features = load_dataset(focus).feature_names
 display(Markdown("Variables: " + ", ".join(f"`X{i}` = {f}" for i, f in enumerate(features))
                  + (". (We assume the paper's `X0`... follow the same column order.)" if focus == "concrete" else ".")))
-for _, row in formulas.iterrows():
+for _, row in formula_rows.iterrows():
     latex = row.latex if isinstance(row.latex, str) else sympy.latex(program_to_sympy(row.program))
-    display(Markdown(f"**{row.source}, {row.teacher} teacher** (λ = {report.fmt_lam(row.lam)}; "
+    display(Markdown(f"**{row.source}, {row.teacher} teacher** (λ = {show.fmt_lam(row.lam)}; "
                      f"{row.complexity} nodes; student R² = {row.student_r2:.3f}):"))
     display(Math(latex))
 
-f = formulas.set_index(["source", "teacher"]).complexity
-for src in [report.PAPER] + [report.ours_label(r) for r in report.SR_READINGS]:
+f = formula_rows.set_index(["source", "teacher"]).complexity
+for src in [show.PAPER] + [show.ours_label(r) for r in students.SR_READINGS]:
     key = src.replace("ours (", "").rstrip(")")
     for kind in ("standard", "regularized"):
         glue(f"ch6_complexity_{key}_{kind}", int(f.get((src, kind), -1)))
@@ -102,20 +102,20 @@ for src in [report.PAPER] + [report.ours_label(r) for r in report.SR_READINGS]:
 # Mean over seeds; black crosses are the paper's two Concrete formulas.
 
 # %%
-complexity = report.complexity_by_lambda(sweep)
-paper_pts = pd.DataFrame([(d, lam, c) for (d, lam), c in report.PAPER_COMPLEXITY.items()],
+complexity = formulas.complexity_by_lambda(sweep)
+paper_pts = pd.DataFrame([(d, lam, c) for (d, lam), c in formulas.PAPER_COMPLEXITY.items()],
                          columns=["dataset", "lam", "complexity"])
 display(plots.lambda_panels(complexity, "complexity", "formula size (nodes)",
                             "SR formula complexity against λ (ours: mean over seeds)", paper_points=paper_pts,
                             r2=False))
-rho = {r: report.spearman(complexity[complexity.sr_reading == r].lam,
+rho = {r: metrics.spearman(complexity[complexity.sr_reading == r].lam,
                           complexity[complexity.sr_reading == r].complexity) for r in readings}
-report.glue_by_reading("ch6_rho", rho)
+show.glue_by_reading("ch6_rho", rho)
 mean_c = complexity.groupby(["sr_reading", complexity.lam > 0]).complexity.mean()
 for r in readings:
     glue(f"ch6_mean_c0_{r}", float(mean_c.get((r, False), float("nan"))))
     glue(f"ch6_mean_cpos_{r}", float(mean_c.get((r, True), float("nan"))))
-for r in set(report.SR_READINGS) - set(readings):
+for r in set(students.SR_READINGS) - set(readings):
     glue(f"ch6_mean_c0_{r}", float("nan"))
     glue(f"ch6_mean_cpos_{r}", float("nan"))
 
@@ -137,24 +137,24 @@ for r in set(report.SR_READINGS) - set(readings):
 # one of them, not reproduced otherwise.
 
 # %%
-comp = report.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
-display(report.styled(report.competence_display(comp, "student"), highlight_paper=False,
+comp = competence.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
+display(show.styled(competence.competence_display(comp, "student"), highlight_paper=False,
                       caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-v_simple, info = report.verdict_simpler(formulas, complexity, summary, primary, competence=comp, focus=focus)
-fc = formulas.set_index(["source", "teacher"])
-ours_src = report.ours_label(primary)
+v_simple, info = formulas.verdict_simpler(formula_rows, complexity, summary, primary, competence=comp, focus=focus)
+fc = formula_rows.set_index(["source", "teacher"])
+ours_src = show.ours_label(primary)
 n_simpler = sum(info["simpler"].values())
 verdicts = [dict(
     claim="Regularized teachers give simpler formulas", verdict=v_simple,
-    evidence=(f"On {report.name_of(focus)} ({primary} reading) the formula has "
+    evidence=(f"On {show.name_of(focus)} ({primary} reading) the formula has "
               f"{fc.complexity.get((ours_src, 'standard'), float('nan'))} nodes at λ = 0 and "
               f"{fc.complexity.get((ours_src, 'regularized'), float('nan'))} at the best λ > 0 "
-              f"(paper: {report.PAPER_COMPLEXITY[('concrete', 0.0)]} and {report.PAPER_COMPLEXITY[('concrete', 0.001)]}); "
+              f"(paper: {formulas.PAPER_COMPLEXITY[('concrete', 0.0)]} and {formulas.PAPER_COMPLEXITY[('concrete', 0.001)]}); "
               f"the best-λ formula is simpler than the λ = 0 one on {n_simpler}/{len(info['simpler'])} data sets; "
-              + report.competence_note(comp, "student") + "."),
-    paper=f"{report.PAPER_COMPLEXITY[('concrete', 0.0)]} -> {report.PAPER_COMPLEXITY[('concrete', 0.001)]} nodes (Concrete)",
+              + competence.competence_note(comp, "student") + "."),
+    paper=f"{formulas.PAPER_COMPLEXITY[('concrete', 0.0)]} -> {formulas.PAPER_COMPLEXITY[('concrete', 0.001)]} nodes (Concrete)",
     ours=(f"{fc.complexity.get((ours_src, 'standard'), float('nan'))} -> "
-          f"{fc.complexity.get((ours_src, 'regularized'), float('nan'))} nodes ({report.name_of(focus)}, {primary}); "
+          f"{fc.complexity.get((ours_src, 'regularized'), float('nan'))} nodes ({show.name_of(focus)}, {primary}); "
           f"simpler on {n_simpler}/{len(info['simpler'])} data sets"))]
 for v in verdicts:
     write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)

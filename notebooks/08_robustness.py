@@ -230,14 +230,14 @@ chosen.assign(dataset=chosen.dataset.map(names)).round(2)
 
 # %%
 head = rb.headline(main, control)
-show = head.assign(**{
+shown = head.assign(**{
     "% (mean [95 % CI])": [f"{m:+.1f} [{lo:+.1f}, {hi:+.1f}]"
                            for m, lo, hi in zip(head.pct_mean, head.pct_ci_lo, head.pct_ci_hi)],
     "% median": head.pct_median.round(1),
     "ΔR² (mean [95 % CI])": [f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]" for m, lo, hi in
                              zip(head.delta_mean, head.delta_ci_lo, head.delta_ci_hi)],
     "ΔR² median": head.delta_median.round(3)})
-show[["sr_reading", "procedure", "seeds", "% (mean [95 % CI])", "% median",
+shown[["sr_reading", "procedure", "seeds", "% (mean [95 % CI])", "% median",
       "ΔR² (mean [95 % CI])", "ΔR² median"]]
 
 # %% mystnb={"markdown_format": "myst"}

@@ -56,7 +56,7 @@ import matplotlib.pyplot as plt
 from distillkit import ablation as ab
 from distillkit import paper
 from distillkit.book import check_parameters
-from distillkit.report import glue, styled
+from distillkit.show import glue, styled
 from distillkit.verdict import publish
 
 check_parameters(globals())

@@ -47,7 +47,7 @@ import matplotlib.pyplot as plt
 from distillkit import feynman
 from distillkit import recovery as rc
 from distillkit.book import check_parameters
-from distillkit.report import glue, styled
+from distillkit.show import glue, styled
 from distillkit.verdict import publish
 
 check_parameters(globals())

@@ -48,7 +48,7 @@ import matplotlib.pyplot as plt
 
 from distillkit import alignment as al
 from distillkit.book import check_parameters
-from distillkit.report import glue, styled
+from distillkit.show import glue, styled
 from distillkit.verdict import publish
 
 check_parameters(globals())
