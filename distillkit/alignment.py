@@ -35,7 +35,7 @@ import pandas as pd
 
 from . import ranking
 from . import robustness as rb
-from .pipeline import profile_sizes, student_label
+from .pipeline import PAPER_LAMS, profile_sizes, student_label
 from .verdict import Verdict, rule_text
 
 #: label-noise level γ of the Feynman data sets (sd γ·rms(y)): SRBench's middle level, where a
@@ -55,7 +55,7 @@ COLORS = dict(zip(METHODS, ("0.45", "C0", "C3")))
 SIZES = {
     "smoke": {"seeds": 2, "lams": (0.0, 0.5), "real": 2, "feynman": 2},
     "paper": {"seeds": 1, "lams": (0.0, 0.1), "real": None, "feynman": None},
-    "full": {"seeds": 50, "lams": (0.0, 0.001, 0.01, 0.05, 0.1, 0.5), "real": None, "feynman": None},
+    "full": {"seeds": 50, "lams": PAPER_LAMS, "real": None, "feynman": None},
 }
 
 THRESHOLDS = {
