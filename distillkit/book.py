@@ -488,24 +488,34 @@ def execute_notebook(name: str, root: Path, src: Path, profile: str, results: Pa
     return time.perf_counter() - t0
 
 
+#: every Sphinx warning fails the build (an unknown ``{glue:text}`` key, a broken reference,
+#: a bad directive ...), all of them reported in one build rather than the first only
+SPHINX_STRICT = ("-W", "--keep-going")
+
+
 def build_html(src: Path, out: Path, extra_args: Iterable[str] = ()) -> None:
-    """``jupyter-book build`` the staging dir; the log goes to <out>/jupyter-book.log."""
+    """``jupyter-book build`` the staging dir, warnings fatal (:data:`SPHINX_STRICT`); the
+    log goes to <out>/jupyter-book.log. Raises :class:`BookError` on a failed build, naming
+    the warnings."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else (shutil.which("jupyter-book") or "jupyter-book"),
-           "build", str(src), "--path-output", str(out), "--builder", "html", *extra_args]
+           "build", str(src), "--path-output", str(out), "--builder", "html", *SPHINX_STRICT, *extra_args]
     log = out / "jupyter-book.log"
     print("  $ " + " ".join(cmd), flush=True)
     with open(log, "w") as fh:
         res = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
     lines = log.read_text(errors="replace").splitlines()
+    warnings = [re.sub(r"\x1b\[[0-9;]*m", "", ln) for ln in lines
+                if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
     if res.returncode != 0:
+        if warnings:
+            print("\n".join("  " + ln for ln in warnings), file=sys.stderr)
+            raise BookError(f"jupyter-book build failed on {len(warnings)} Sphinx warning(s) (warnings "
+                            f"are errors: fix them); full log: {log}")
         print("\n".join(lines[-60:]), file=sys.stderr)
         raise BookError(f"jupyter-book build failed (exit {res.returncode}); full log: {log}")
-    warnings = [ln for ln in lines if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
-    for ln in warnings:
-        print("  " + re.sub(r"\x1b\[[0-9;]*m", "", ln))
-    if warnings:
-        print(f"  {len(warnings)} Sphinx warning(s); full log: {log}")
     index = out / "_build" / "html" / "index.html"
     if not index.is_file():
         raise BookError(f"jupyter-book build finished but {index} is missing; full log: {log}")

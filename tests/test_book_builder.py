@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -135,3 +136,34 @@ def test_fold_code_cells_hides_code_but_keeps_explicit_tags(tmp_path):
     tags = [c.metadata.get("tags", []) for c in nbformat.read(str(path), as_version=4).cells]
     assert tags == [[], ["parameters", "hide-input"], ["hide-input"], ["remove-cell"], ["show-input"]]
     assert book.fold_code_cells(path) == 0  # idempotent
+
+
+def _glue_page(path: Path, key: str) -> None:
+    """A notebook page that glues ``known`` = 42 (as myst_nb.glue records it) and shows
+    ``{glue:text}`key```."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    code = nbformat.v4.new_code_cell("glue('known', 42)")
+    code.outputs = [nbformat.v4.new_output(
+        "display_data", data={"application/papermill.record/text/plain": "42"},
+        metadata={"scrapbook": {"name": "known", "mime_prefix": "application/papermill.record/"}})]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# Page\n\nThe answer is {{glue:text}}`{key}`."), code]
+    nbformat.write(nb, str(path))
+
+
+def test_unknown_glue_key_fails_the_html_build(tmp_path):
+    """A Sphinx warning (here: a {glue:text} key the page never glues) fails the book's HTML
+    build, with the book's own _config.yml and the builder's own command line."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    book.stage_sources(ROOT, src)
+    (src / "_toc.yml").write_text("format: jb-book\nroot: notebooks/page\n")
+    _glue_page(src / "notebooks" / "page.ipynb", "known")
+    book.build_html(src, out)  # the glued key renders
+    html = (out / "_build" / "html" / "notebooks" / "page.html").read_text()
+    assert re.search(r"The answer is <span[^>]*>42</span>", html)
+    _glue_page(src / "notebooks" / "page.ipynb", "no_such_key")
+    with pytest.raises(book.BookError, match=r"1 Sphinx warning\(s\)"):
+        book.build_html(src, out)
+    assert "No key 'no_such_key' found in glue data" in (out / "jupyter-book.log").read_text()
