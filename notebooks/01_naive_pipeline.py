@@ -37,20 +37,15 @@ n_jobs = 2
 results_dir = None
 
 # %%
-import pandas as pd
 from IPython.display import display
 
-from distillkit import competence, gap, paper, params, plots, show
-from distillkit.book import check_parameters, write_verdict
-from distillkit.show import glue
+from distillkit import gap, params, plots
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
-CHAPTER = "01_naive_pipeline"
+ch = Chapter("01_naive_pipeline", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
 readings = params.resolve_readings(sr_readings)
-glue("ch1_profile", profile)
-glue("ch1_n_seeds", int(sweep.seed.nunique()))
-glue("ch1_n_datasets", int(sweep.dataset.nunique()))
+ch.glue(gap.glues(sweep, readings), profile=profile)
 
 # %% [markdown]
 # Every number below comes from the shared $\lambda$ sweep of chapters 1-6 (profile
@@ -64,20 +59,7 @@ glue("ch1_n_datasets", int(sweep.dataset.nunique()))
 # SR student (teacher and XGBoost do not depend on the SR reading).
 
 # %%
-t1 = gap.table1(sweep)
-display(show.styled(t1, caption="Table 1: test R² of the naive pipeline (λ = 0)"))
-
-gap_table = gap.distillation_gap(sweep)
-ours = gap_table[gap_table.source == "ours"].pivot_table(index="dataset", columns="model", values="r2", sort=False)
-for ds in ("california", "concrete"):
-    row = ours.loc[ds] if ds in ours.index else pd.Series(dtype=float)
-    glue(f"ch1_{ds}_teacher", row.get("teacher", float("nan")))
-    glue(f"ch1_{ds}_xgb", row.get("XGBoost", float("nan")))
-    show.glue_by_reading(f"ch1_{ds}_student", {r: row.get(f"SR student ({r})", float("nan")) for r in readings})
-    p = paper.TABLE1.set_index("dataset").loc[ds]
-    glue(f"ch1_{ds}_paper_teacher", p.teacher_r2)
-    glue(f"ch1_{ds}_paper_student", p.student_r2)
-    glue(f"ch1_{ds}_paper_xgb", p.xgb_r2)
+ch.table(gap.table1(sweep), caption="Table 1: test R² of the naive pipeline (λ = 0)")
 
 # %% [markdown]
 # On Concrete the paper reports a teacher $R^2$ of {glue:text}`ch1_concrete_paper_teacher:.2f`,
@@ -99,14 +81,7 @@ for ds in ("california", "concrete"):
 # Table 2 for the other three data sets; it reports XGBoost only for Table 1's two).
 
 # %%
-display(plots.distillation_gap_figure(gap_table))
-
-gap_size = {r: float((ours["teacher"] - ours[f"SR student ({r})"]).mean()) for r in readings}
-behind_xgb = {r: int((ours["XGBoost"] > ours[f"SR student ({r})"]).sum()) for r in readings}
-show.glue_by_reading("ch1_mean_gap", gap_size)
-show.glue_by_reading("ch1_behind_xgb", behind_xgb)
-paper_gap = paper.TABLE2.teacher_r2 - paper.TABLE2.student_r2_standard
-glue("ch1_paper_mean_gap", float(paper_gap.mean()))
+display(plots.distillation_gap_figure(gap.distillation_gap(sweep)))
 
 # %% [markdown]
 # Averaged over the data sets, the teacher's $R^2$ exceeds the standard student's by
@@ -118,35 +93,12 @@ glue("ch1_paper_mean_gap", float(paper_gap.mean()))
 #
 # ## Verdict
 #
-# Rule: the claim *holds* on a data set when the teacher beats the standard SR student by at
-# least 0.1 in $R^2$ **and** XGBoost beats it by at least 0.1. Reproduced if it holds on every
-# data set under both SR readings; partly reproduced if it holds on a majority of data sets
-# under at least one reading; not reproduced otherwise.
+# Rule: {glue:text}`ch1_gap_rule`
 
 # %%
-comp = competence.competence_table(sweep, "teacher")  # the competence rule on the λ = 0 teachers
-display(show.styled(competence.competence_display(comp, "teacher"), highlight_paper=False,
-                      caption="Competence rule: λ = 0 teachers; 'left out' cells do not count"))
-verdict, info = gap.verdict_gap(gap_table, readings, margin=0.1, competence=comp)
-pc = paper.TABLE1.set_index("dataset").loc["concrete"]
-paper_concrete = f"teacher {pc.teacher_r2:.2f}, student {pc.student_r2:.2f}, XGBoost {pc.xgb_r2:.2f}"
-n = info["n_datasets"]
-holds = ", ".join(f"{info['holds'][r]}/{n} data sets ({r})" for r in readings)
-evidence = (f"At λ = 0 the teacher and XGBoost both beat the SR student by >= 0.1 R² on {holds}; "
-            f"Concrete: teacher {ours.loc['concrete', 'teacher']:.2f}, student "
-            + " / ".join(f"{ours.loc['concrete', f'SR student ({r})']:.2f} ({r})" for r in readings)
-            + f", XGBoost {ours.loc['concrete', 'XGBoost']:.2f} (paper: {paper_concrete})."
-            if "concrete" in ours.index else f"At λ = 0 the claim holds on {holds}.")
-evidence = evidence.rstrip(".") + "; " + competence.competence_note(comp, "teacher") + "."
-verdicts = [dict(claim="The naive pipeline leaves a large distillation gap; SR students are not "
-                       "competitive with XGBoost", verdict=verdict, evidence=evidence,
-                 paper=f"Concrete: {paper_concrete}",
-                 ours="; ".join(f"{r}: mean gap {gap_size[r]:.2f}, behind XGBoost on {behind_xgb[r]}/{n}"
-                                for r in readings))]
-for v in verdicts:
-    write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)
-glue("ch1_verdict", verdict)
-glue("ch1_evidence", evidence)
+display(ch.table(gap.competence_display(sweep), highlight_paper=False,
+                 caption="Competence rule: λ = 0 teachers; 'left out' cells do not count"))
+verdict_table = ch.publish(gap.verdicts(sweep, readings))
 
 # %% [markdown]
-# **{glue:text}`ch1_verdict`.** {glue:text}`ch1_evidence`
+# **{glue:text}`ch1_gap_verdict`.** {glue:text}`ch1_gap_evidence`
