@@ -52,27 +52,16 @@ timing_penalties = ["exact", "jacfwd"]
 timing_epochs = 10
 
 # %%
-import math
-
-import numpy as np
 from IPython.display import Markdown, display
 
-from distillkit import competence, cost, improvement, metrics, paper, params, plots, show, summaries, tradeoffs
-from distillkit.book import check_parameters, write_verdict
-from distillkit.pipeline import resolve_config
-from distillkit.show import glue
+from distillkit import cost, params, tradeoffs
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
-CHAPTER = "02_regularization_tradeoffs"
+ch = Chapter("02_regularization_tradeoffs", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
 readings = params.resolve_readings(sr_readings)
 focus = params.focus_dataset(params.resolve_datasets(datasets))
-primary = improvement.table6_reading(improvement.table6_pattern(sweep))
-pl = summaries.per_lambda(sweep)
-curves = pl[(pl.dataset == focus) & np.isclose(pl.noise, 0.0)]
-glue("ch2_focus", show.name_of(focus))
-glue("ch2_primary", primary)
-glue("ch2_n_seeds", int(sweep.seed.nunique()))
+ch.glue(tradeoffs.glues(sweep, focus, readings))
 
 # %% [markdown]
 # The data set is {glue:text}`ch2_focus`. Teacher and student $R^2$ are means over
@@ -83,26 +72,14 @@ glue("ch2_n_seeds", int(sweep.seed.nunique()))
 # ## Training time
 
 # %%
-budget = resolve_config(profile)["epochs"]
-epochs = budget if timing_epochs is None else min(int(timing_epochs), budget)
-times = cost.training_times(focus, lams=lams, penalties=params.as_list(timing_penalties),
-                              repeats=int(timing_repeats), profile=profile,
-                              seed=params.resolve_seeds(profile, seeds)[0], epochs=epochs)
+times = tradeoffs.lone_teacher_times(focus, profile, lams, seeds, timing_penalties, timing_repeats,
+                                     timing_epochs)
 overhead = cost.overhead_ratios(times)
-display(show.styled(cost.overhead_display(overhead),
-                      caption=f"Lone-teacher training time per epoch, median of {int(timing_repeats)} fits "
-                              f"of {epochs} epochs"))
-for _, o in overhead[overhead.error != ""].iterrows():
-    display(Markdown(f"*The `{o.penalty}` penalty could not train a lone teacher in this build "
-                     f"(`{o.error[:200]}`); it is left out.*"))
-ratios = dict(zip(overhead.penalty, overhead.ratio))
-for pen in ("exact", "jacfwd"):
-    glue(f"ch2_ratio_{pen}", ratios.get(pen, math.nan))
-glue("ch2_paper_ratio", paper.TRAINING_OVERHEAD)
-glue("ch2_device", str(times.device.iloc[0]))
-glue("ch2_repeats", int(timing_repeats))
-glue("ch2_timing_epochs", int(epochs))
-glue("ch2_budget_epochs", int(budget))
+ch.glue(tradeoffs.timing_glues(times, overhead, profile, timing_repeats, timing_epochs))
+display(ch.table(cost.overhead_display(overhead),
+                 caption=tradeoffs.timing_caption(profile, timing_repeats, timing_epochs)))
+for note in tradeoffs.failed_penalty_notes(overhead):
+    display(Markdown(note))
 
 # %% [markdown]
 # The paper reports a training-time overhead of about {glue:text}`ch2_paper_ratio:.0f`×.
@@ -122,26 +99,7 @@ glue("ch2_budget_epochs", int(budget))
 # relative to our own $\lambda = 0$ time per epoch (of the first penalty).
 
 # %%
-display(plots.tradeoff_figure(times, overhead, curves, focus))
-
-teacher = curves[curves.sr_reading == readings[0]].set_index("lam").teacher_r2.sort_index()
-comp_teacher = competence.competence_table(sweep, "teacher")  # the competence rule on the λ = 0 references
-comp_student = competence.competence_table(sweep, "student")
-teacher_verdict, drop = tradeoffs.verdict_teacher_stable(teacher, competence=comp_teacher, dataset=focus)
-glue("ch2_teacher_lam0", float(teacher.loc[0.0]))
-glue("ch2_teacher_min", float(teacher.min()))
-glue("ch2_teacher_drop", drop)
-peaks = {}
-for r in readings:
-    c = curves[curves.sr_reading == r].set_index("lam").student_r2.sort_index()
-    peaks[r] = tradeoffs.verdict_concrete_peak(c, competence=comp_student, reading=r, dataset=focus)
-show.glue_by_reading("ch2_student_std", {r: v[1]["standard"] for r, v in peaks.items()})
-show.glue_by_reading("ch2_student_best", {r: v[1]["best"] for r, v in peaks.items()})
-show.glue_by_reading("ch2_student_best_lam", {r: show.fmt_lam(v[1]["best_lam"]) for r, v in peaks.items()})
-p6 = paper.TABLE6[paper.TABLE6.dataset == focus].set_index("lam").student_r2
-glue("ch2_paper_std", float(p6.loc[0.0]) if len(p6) else math.nan)
-glue("ch2_paper_best", float(p6.max()) if len(p6) else math.nan)
-glue("ch2_paper_best_lam", show.fmt_lam(metrics.best_lambda(p6)[0]) if len(p6) else "none")
+display(tradeoffs.figure(times, overhead, sweep, focus))
 
 # %% [markdown]
 # **Teacher accuracy.** Our standard teacher scores {glue:text}`ch2_teacher_lam0:.3f`; the
@@ -158,43 +116,17 @@ glue("ch2_paper_best_lam", show.fmt_lam(metrics.best_lambda(p6)[0]) if len(p6) e
 #
 # ## Verdict
 #
-# Rules. *Teacher stability*: the largest drop of the teacher's $R^2$ below the standard
-# teacher over $\lambda > 0$ is at most 0.02 (reproduced), at most 0.05 (partly reproduced),
-# or larger (not reproduced). *Student peak*: under the Table-6 reading, reproduced if the
-# best $\lambda > 0$ is 0.001 and the standard and peak $R^2$ are both within 0.10 of the
-# paper's 0.10 and 0.60; partly reproduced if some $\lambda > 0$ gains at least 0.2 in $R^2$
-# over $\lambda = 0$ (a large peak, elsewhere or of another size); not reproduced otherwise.
+# Rules. *Teacher stability*: {glue:text}`ch2_teacher_rule` *Student peak*:
+# {glue:text}`ch2_peak_rule`
 
 # %%
-display(show.styled(competence.competence_display(comp_student[comp_student.dataset == focus], "student"),
-                      highlight_paper=False, caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-peak_verdict, peak = peaks.get(primary, peaks[readings[0]])
-others = "; ".join(f"{r}: {v[1]['standard']:.2f} -> {v[1]['best']:.2f} at λ={show.fmt_lam(v[1]['best_lam'])}"
-                   for r, v in peaks.items() if r != primary)
-verdicts = [
-    dict(claim="Teacher accuracy does not degrade with λ", verdict=teacher_verdict,
-         evidence=(f"On {show.name_of(focus)} the teacher R² is {teacher.loc[0.0]:.3f} at λ = 0 and at least "
-                   f"{teacher.min():.3f} over the grid (largest drop {drop:.3f}); "
-                   + competence.competence_note(comp_teacher[comp_teacher.dataset == focus], "teacher") + "."),
-         paper="no degradation even at high λ", ours=f"largest drop {drop:.3f}"),
-    dict(claim="The Concrete student peaks at λ = 0.001, from 0.10 to about 0.60", verdict=peak_verdict,
-         evidence=(f"Under the {primary} reading (the one matching Table 6) the student goes from "
-                   f"{peak['standard']:.2f} at λ = 0 to {peak['best']:.2f} at λ = {show.fmt_lam(peak['best_lam'])}"
-                   + (f"; {others}" if others else "") + "; "
-                   + competence.competence_note(comp_student[comp_student.dataset == focus], "student") + "."),
-         paper=f"{p6.loc[0.0]:.2f} -> {p6.max():.2f} at λ = 0.001" if len(p6) else "",
-         ours=f"{peak['standard']:.2f} -> {peak['best']:.2f} at λ = {show.fmt_lam(peak['best_lam'])} ({primary})"),
-]
-for v in verdicts:
-    write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)
-glue("ch2_verdict_teacher", teacher_verdict)
-glue("ch2_verdict_peak", peak_verdict)
-glue("ch2_evidence_teacher", verdicts[0]["evidence"])
-glue("ch2_evidence_peak", verdicts[1]["evidence"])
+display(ch.table(tradeoffs.competence_display(sweep, focus), highlight_paper=False,
+                 caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
+verdict_table = ch.publish(tradeoffs.verdicts(sweep, focus, readings))
 
 # %% [markdown]
-# **Teacher accuracy does not degrade with $\lambda$: {glue:text}`ch2_verdict_teacher`.**
-# {glue:text}`ch2_evidence_teacher`
+# **Teacher accuracy does not degrade with $\lambda$: {glue:text}`ch2_teacher_verdict`.**
+# {glue:text}`ch2_teacher_evidence`
 #
 # **The student peaks at $\lambda = 0.001$, from 0.10 to about 0.60:
-# {glue:text}`ch2_verdict_peak`.** {glue:text}`ch2_evidence_peak`
+# {glue:text}`ch2_peak_verdict`.** {glue:text}`ch2_peak_evidence`
