@@ -41,23 +41,16 @@ n_jobs = 2
 results_dir = None
 
 # %%
-import math
-
 from IPython.display import display
 
-from distillkit import competence, improvement, paper, params, plots, show, trees
-from distillkit.book import check_parameters, write_verdict
-from distillkit.show import glue
+from distillkit import competence, improvement, params, trees
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
-CHAPTER = "04_tree_null_result"
+ch = Chapter("04_tree_null_result", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-readings = params.resolve_readings(sr_readings)
-primary = improvement.table6_reading(improvement.table6_pattern(sweep))
-swept = params.resolve_datasets(datasets)
-tree_datasets = [d for d in ("concrete", "california") if d in swept] or swept[:1]
-glue("ch4_primary", primary)
-glue("ch4_n_seeds", int(sweep.seed.nunique()))
+primary = improvement.primary_reading(sweep)
+tree_datasets = trees.tree_datasets(params.resolve_datasets(datasets))
+ch.glue(trees.glues(sweep, primary, tree_datasets))
 
 # %% [markdown]
 # The regularized teacher is the best $\lambda > 0$ for the SR student under the
@@ -67,15 +60,7 @@ glue("ch4_n_seeds", int(sweep.seed.nunique()))
 
 # %%
 t3 = trees.tree_table(sweep, primary, datasets=tree_datasets)
-display(show.styled(t3, caption=f"Table 3: 32-leaf tree students (regularized λ: best SR λ > 0, {primary} reading)"))
-for ds in ("concrete", "california"):
-    name = show.name_of(ds)
-    have = name in t3.index.get_level_values(0)
-    for kind in ("standard", "regularized"):
-        glue(f"ch4_{ds}_{kind}", float(t3.loc[(name, kind), "ours: tree R²"]) if have else math.nan)
-        p3 = paper.TABLE3[(paper.TABLE3.dataset == ds) & (paper.TABLE3.teacher == kind)]
-        glue(f"ch4_{ds}_paper_{kind}", float(p3.tree_r2.iloc[0]))
-    glue(f"ch4_{ds}_lam", show.fmt_lam(t3.loc[(name, "regularized"), "ours: λ"]) if have else "none")
+ch.table(t3, caption=f"Table 3: 32-leaf tree students (regularized λ: best SR λ > 0, {primary} reading)")
 
 # %% [markdown]
 # On Concrete our tree scores {glue:text}`ch4_concrete_standard:.3f` from the standard teacher
@@ -94,16 +79,7 @@ for ds in ("concrete", "california"):
 # at its best SR $\lambda$.
 
 # %%
-tree_curves = trees.tree_by_lambda(sweep)
-display(plots.lambda_panels(tree_curves, "r2", "test R²", "Tree student (32 leaves) and its teacher against λ",
-                            paper_points=trees.paper_tree_points(), group="model"))
-tree_only = tree_curves[tree_curves.model == "tree student"]
-best_gain = {}
-for ds, g in tree_only.groupby("dataset", sort=False):
-    c = g.set_index("lam").r2.sort_index()
-    best_gain[ds] = float(c[c.index > 0].max() - c.loc[0.0]) if (c.index > 0).any() else math.nan
-glue("ch4_max_gain_any_lam", max(best_gain.values()))
-glue("ch4_max_gain_dataset", show.name_of(max(best_gain, key=best_gain.get)))
+trees.tree_figure(sweep)
 
 # %% [markdown]
 # Over all data sets and all $\lambda > 0$, the largest gain of the tree student over its
@@ -112,30 +88,18 @@ glue("ch4_max_gain_dataset", show.name_of(max(best_gain, key=best_gain.get)))
 #
 # ## Verdict
 #
-# Rule: on each of Concrete and California, the regularized teacher *helps* the tree if the
-# tree's $R^2$ rises by more than 0.02 or it needs fewer leaves. Reproduced ("no gain") if
-# it helps on neither data set; not reproduced if it helps on both; partly reproduced
-# otherwise.
+# Rule (the thresholds live in `distillkit.trees.THRESHOLDS`): {glue:text}`ch4_tree_rule`
 
 # %%
-comp = competence.competence_table(sweep, "tree")  # the competence rule on the λ = 0 trees
-comp = comp[comp.dataset.map(show.name_of).isin(t3.index.get_level_values("dataset"))]
-display(show.styled(competence.competence_display(comp, "tree"), highlight_paper=False,
-                      caption="Competence rule: λ = 0 tree students; 'left out' data sets do not count"))
-v_tree, gains = trees.verdict_tree(t3, competence=comp)
-parts = [f"{ds}: {t3.loc[(ds, 'standard'), 'ours: tree R²']:.3f} -> {t3.loc[(ds, 'regularized'), 'ours: tree R²']:.3f} "
-         f"(λ = {show.fmt_lam(t3.loc[(ds, 'regularized'), 'ours: λ'])}, "
-         f"{int(t3.loc[(ds, 'regularized'), 'ours: leaves'])} leaves)" for ds in gains]
-paper_parts = [f"{show.name_of(r.dataset)} {r.teacher} {r.tree_r2:.3f}" for _, r in paper.TABLE3.iterrows()]
-verdicts = [dict(claim="Jacobian regularization gives no gain for decision-tree students", verdict=v_tree,
-                 evidence=("Tree R² from the standard -> regularized teacher: " + "; ".join(parts)
-                           + f" (regularized λ = best SR λ under the {primary} reading); "
-                           + competence.competence_note(comp, "tree") + "."),
-                 paper="; ".join(paper_parts), ours="; ".join(parts))]
-for v in verdicts:
-    write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)
-glue("ch4_verdict", v_tree)
-glue("ch4_evidence", verdicts[0]["evidence"])
+comp = trees.tree_competence(sweep, t3)  # the competence rule on the λ = 0 trees
+display(ch.table(competence.competence_display(comp, "tree"), highlight_paper=False,
+                 caption="Competence rule: λ = 0 tree students; 'left out' data sets do not count"))
+table = ch.publish(trees.verdicts(sweep, primary, tree_datasets))
 
 # %% [markdown]
-# **No gain for tree students: {glue:text}`ch4_verdict`.** {glue:text}`ch4_evidence`
+# **No gain for tree students: {glue:text}`ch4_tree_verdict`.** {glue:text}`ch4_tree_evidence`
+#
+# The verdict with its rule (also on the verdict page):
+
+# %%
+table
