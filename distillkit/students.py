@@ -17,6 +17,8 @@ one node each). The paper's "Stopping criteria 0.01 (R² score)" has two reading
 """
 from __future__ import annotations
 
+import functools
+import numbers
 import time
 import warnings
 
@@ -29,6 +31,7 @@ from gplearn.genetic import SymbolicRegressor
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 SR_READINGS = ("literal", "converged")
 STUDENTS = ("gplearn", "operon")
@@ -116,6 +119,47 @@ def _safe(name: str) -> str:
     return out if out and not out[0].isdigit() else f"x_{out}"
 
 
+# ---------------------------------------------------------------------------
+# parameter checks (at fit, the scikit-learn way: __init__ only stores)
+# ---------------------------------------------------------------------------
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_positive_int(owner: str, name: str, value) -> None:
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+
+
+def _check_function_set(owner: str, function_set) -> None:
+    if isinstance(function_set, str) or not all(isinstance(f, str) for f in _iter(function_set)) \
+            or not len(function_set):
+        raise ValueError(f"{owner}: function_set must be a non-empty tuple of function names "
+                         f"such as ('add', 'sub'), got {function_set!r}")
+
+
+def _iter(value):
+    try:
+        return list(value)
+    except TypeError:
+        return [None]  # not iterable: fails the str test
+
+
+def _symbols(owner: str, feature_names, d: int) -> list[str]:
+    """The sympy symbol names of ``d`` inputs: ``feature_names`` made safe, else X0, X1, ..."""
+    if feature_names is None:
+        return [f"X{i}" for i in range(d)]
+    if isinstance(feature_names, str):
+        raise ValueError(f"{owner}: feature_names must be a list of names, got the string {feature_names!r}")
+    names = list(feature_names)
+    if len(names) != d:
+        raise ValueError(f"{owner}: {len(names)} feature names for {d} columns")
+    safe = [_safe(n) for n in names]
+    if len(set(safe)) != d:
+        raise ValueError(f"{owner}: feature names {names} are not distinct as symbols")
+    return safe
+
+
 class SymbolicStudent(RegressorMixin, BaseEstimator):
     """gplearn symbolic regression with an R² fitness (paper Table 5 defaults).
 
@@ -138,9 +182,23 @@ class SymbolicStudent(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.feature_names = feature_names
 
-    def _regressor(self) -> SymbolicRegressor:
+    def _check_params(self) -> None:
         if self.sr_reading not in SR_READINGS:
             raise ValueError(f"sr_reading must be one of {SR_READINGS}, got {self.sr_reading!r}")
+        for name in ("population_size", "generations"):
+            _check_positive_int("SymbolicStudent", name, getattr(self, name))
+        _check_function_set("SymbolicStudent", self.function_set)
+        if not isinstance(self.stopping_r2, numbers.Real) or isinstance(self.stopping_r2, bool):
+            raise ValueError(f"SymbolicStudent: stopping_r2 must be a number, got {self.stopping_r2!r}")
+        p = self.parsimony_coefficient
+        if p != "auto" and (not isinstance(p, numbers.Real) or isinstance(p, bool) or not p >= 0):
+            raise ValueError(f"SymbolicStudent: parsimony_coefficient must be a number >= 0 or 'auto', got {p!r}")
+        m = self.max_samples
+        if not isinstance(m, numbers.Real) or isinstance(m, bool) or not 0 < m <= 1:
+            raise ValueError(f"SymbolicStudent: max_samples must be in (0, 1], got {m!r}")
+
+    def _regressor(self) -> SymbolicRegressor:
+        self._check_params()
         stop = self.stopping_r2 if self.sr_reading == "literal" else np.inf
         return SymbolicRegressor(
             population_size=self.population_size, generations=self.generations,
@@ -150,10 +208,10 @@ class SymbolicStudent(RegressorMixin, BaseEstimator):
             random_state=self.random_state, n_jobs=self.n_jobs)
 
     def fit(self, X, y):
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64).reshape(-1)
-        if not (np.isfinite(X).all() and np.isfinite(y).all()):
-            raise ValueError("SymbolicStudent.fit: X and y must be finite")
+        self._check_params()
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        y = np.asarray(y, dtype=np.float64)
+        _symbols("SymbolicStudent", self.feature_names, X.shape[1])
         t0 = time.perf_counter()
         self.regressor_ = self._regressor()
         with warnings.catch_warnings():
@@ -163,7 +221,6 @@ class SymbolicStudent(RegressorMixin, BaseEstimator):
         self.program_ = str(self.regressor_._program)
         self.complexity_ = int(self.regressor_._program.length_)
         self.generations_run_ = len(self.regressor_.run_details_["generation"])
-        self.n_features_in_ = X.shape[1]
         return self
 
     @property
@@ -177,11 +234,10 @@ class SymbolicStudent(RegressorMixin, BaseEstimator):
         return sympy.latex(self.formula_)
 
     def predict(self, X) -> np.ndarray:
-        if not hasattr(self, "regressor_"):
-            from sklearn.exceptions import NotFittedError
-            raise NotFittedError("SymbolicStudent is not fitted yet")
+        check_is_fitted(self, "regressor_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
         with np.errstate(all="ignore"):
-            return self.regressor_.predict(np.asarray(X, dtype=np.float64))
+            return self.regressor_.predict(X)
 
 
 class TreeStudent(RegressorMixin, BaseEstimator):
@@ -192,13 +248,15 @@ class TreeStudent(RegressorMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
+        X, y = validate_data(self, X, y, y_numeric=True)
         self.tree_ = DecisionTreeRegressor(max_leaf_nodes=self.max_leaf_nodes,
                                            random_state=self.random_state).fit(X, y)
         self.n_leaves_ = int(self.tree_.get_n_leaves())
         return self
 
     def predict(self, X):
-        return self.tree_.predict(X)
+        check_is_fitted(self, "tree_")
+        return self.tree_.predict(validate_data(self, X, reset=False))
 
 
 def xgboost_baseline(random_state=0, n_jobs=1):
@@ -227,8 +285,10 @@ OPERON_FUNCTIONS = ("add", "sub", "mul", "aq")
 
 
 def _float64(X) -> np.ndarray:
-    # pyoperon 0.6.2 reads float32 input as garbage (train R² around -5e11): always float64, C order
-    return np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+    # pyoperon 0.6.2 reads float32 input as garbage (train R² around -5e11): always float64, C order;
+    # and writable: its least-squares fit refuses a read-only array (a memmap, a pandas Series' values)
+    X = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+    return X if X.flags.writeable else X.copy()
 
 
 def spanning_subsample(X: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -312,34 +372,29 @@ class OperonStudent(RegressorMixin, BaseEstimator):
             raise ValueError(f"OperonStudent: unprotected primitive(s) {bad} blow up off the "
                              "training range; use aq, sqrtabs, logabs instead (or protected=False "
                              "where every input stays away from the poles)")
+        _check_function_set("OperonStudent", self.function_set)
         for name in ("max_evaluations", "population_size", "max_length", "max_rows"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"OperonStudent: {name} must be a positive integer, got {value!r}")
-        if isinstance(self.tolerance, bool) or not 0 <= float(self.tolerance) < 1:
-            raise ValueError(f"OperonStudent: tolerance must be in [0, 1), got {self.tolerance!r}")
-        if int(self.optimizer_iterations) < 1:
-            raise ValueError("OperonStudent: optimizer_iterations must be >= 1 "
-                             "(0 turns constant fitting off)")
+            _check_positive_int("OperonStudent", name, getattr(self, name))
+        t = self.tolerance
+        if not isinstance(t, numbers.Real) or isinstance(t, bool) or not 0 <= t < 1:
+            raise ValueError(f"OperonStudent: tolerance must be in [0, 1), got {t!r}")
+        it = self.optimizer_iterations
+        if not _is_int(it) or it < 1:
+            raise ValueError(f"OperonStudent: optimizer_iterations must be an integer >= 1 "
+                             f"(0 turns constant fitting off), got {it!r}")
+        if not _is_int(self.random_state):
+            raise ValueError(f"OperonStudent: random_state must be an integer (Operon's seed), "
+                             f"got {self.random_state!r}")
 
     def _names(self, d: int) -> list[str]:
-        names = list(self.feature_names) if self.feature_names is not None else [f"X{i}" for i in range(d)]
-        if len(names) != d:
-            raise ValueError(f"OperonStudent: {len(names)} feature names for {d} columns")
-        safe = [_safe(n) for n in names]
-        if len(set(safe)) != d:
-            raise ValueError(f"OperonStudent: feature names {names} are not distinct as symbols")
-        return safe
+        return _symbols("OperonStudent", self.feature_names, d)
 
     def fit(self, X, y):
         from pyoperon.sklearn import SymbolicRegressor as Operon
 
         self._check_params()
-        X, y = _float64(X), _float64(y).reshape(-1)
-        if X.ndim != 2 or len(X) != len(y):
-            raise ValueError(f"OperonStudent.fit: X must be 2-D with one row per target, got {X.shape}, {y.shape}")
-        if not (np.isfinite(X).all() and np.isfinite(y).all()):
-            raise ValueError("OperonStudent.fit: X and y must be finite")
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        X, y = _float64(X), _float64(y)
         names = self._names(X.shape[1])
         seed = int(self.random_state) % (2**63)
         if len(y) > self.max_rows:
@@ -359,7 +414,6 @@ class OperonStudent(RegressorMixin, BaseEstimator):
         self.program_ = reg.get_model_string(reg.model_, 17, names=names)
         self.complexity_ = int(len(reg.model_.Nodes))
         self.generations_run_ = int(reg.stats_["generations"])
-        self.n_features_in_ = X.shape[1]
         self.symbols_ = names
         self.pareto_table_ = _population_front(reg, X, y, names)
         if self.tolerance > 0:  # the simplest front member within tolerance of the best
@@ -392,20 +446,21 @@ class OperonStudent(RegressorMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The formula evaluated in float64 (Operon itself evaluates in float32)."""
-        if not hasattr(self, "program_"):
-            from sklearn.exceptions import NotFittedError
-            raise NotFittedError("OperonStudent is not fitted yet")
-        X = _float64(X)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(f"OperonStudent.predict: expected {self.n_features_in_} columns, got {X.shape}")
-        if not hasattr(self, "_predict_fn"):
-            self._predict_fn = sympy.lambdify([sympy.Symbol(n) for n in self.symbols_], self.formula_, "numpy")
+        check_is_fitted(self, "program_")
+        X = _float64(validate_data(self, X, reset=False, dtype=np.float64))
         with np.errstate(all="ignore"):
-            out = self._predict_fn(*X.T)
+            out = _compiled(self.program_, tuple(self.symbols_))(*X.T)
         return np.broadcast_to(np.asarray(out, dtype=np.float64), (len(X),)).copy()
 
     def __getstate__(self):  # generated code and the C++ regressor do not pickle; predict needs neither
         return {k: v for k, v in self.__dict__.items() if k not in ("_predict_fn", "_formula", "regressor_")}
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(program: str, symbols: tuple[str, ...]):
+    """Operon's infix ``program`` as a numpy function of ``symbols`` (cached here, so that
+    ``predict`` leaves the estimator as it found it)."""
+    return sympy.lambdify([sympy.Symbol(n) for n in symbols], operon_to_sympy(program, symbols), "numpy")
 
 
 def _population_front(reg, X, y, names) -> pd.DataFrame:
@@ -418,6 +473,8 @@ def _population_front(reg, X, y, names) -> pd.DataFrame:
     rows, seen = [], set()
     for ind in [None] + list(reg.individuals_):
         tree = reg.model_ if ind is None else ind.Genotype
+        if not len(tree.Nodes):  # offspring never bred when the budget ran out; evaluating it segfaults
+            continue
         with np.errstate(all="ignore"):
             pred = np.asarray(reg.evaluate_model(tree, X), dtype=np.float64)
         if not np.isfinite(pred).all():

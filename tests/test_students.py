@@ -59,7 +59,7 @@ def test_bad_reading_and_nan_are_rejected():
     with pytest.raises(ValueError, match="sr_reading"):
         SymbolicStudent(sr_reading="nope").fit(X, y)
     X[0, 0] = np.nan
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="NaN"):
         SymbolicStudent().fit(X, y)
 
 
@@ -196,3 +196,80 @@ def test_spanning_subsample_keeps_every_inputs_extremes():
     for j in range(4):
         assert X[rows, j].min() == X[:, j].min() and X[rows, j].max() == X[:, j].max()
     np.testing.assert_array_equal(rows, spanning_subsample(X, 300, seed=1))
+
+
+# ---------------------------------------------------------------------------
+# validation, the scikit-learn way (tests/test_estimator_checks.py runs sklearn's own checks)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("params, match", [
+    ({"population_size": 0}, "population_size must be a positive integer"),
+    ({"generations": 2.5}, "generations must be a positive integer"),
+    ({"max_samples": 0}, r"max_samples must be in \(0, 1\]"),
+    ({"max_samples": 1.5}, r"max_samples must be in \(0, 1\]"),
+    ({"parsimony_coefficient": -0.1}, "parsimony_coefficient must be a number >= 0"),
+    ({"stopping_r2": "0.01"}, "stopping_r2 must be a number"),
+    ({"function_set": "add"}, "function_set must be a non-empty tuple"),
+    ({"function_set": ()}, "function_set must be a non-empty tuple"),
+    ({"feature_names": ["a", "b"]}, "2 feature names for 3 columns"),
+    ({"feature_names": ["a b", "a_b", "c"]}, "not distinct as symbols"),
+])
+def test_symbolic_student_names_a_bad_parameter(params, match):
+    X, y = _data(n=30)
+    with pytest.raises(ValueError, match=match):
+        SymbolicStudent(**{"population_size": 20, "generations": 1, **params}).fit(X, y)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"max_evaluations": 0}, "max_evaluations must be a positive integer"),
+    ({"optimizer_iterations": 0.5}, "optimizer_iterations must be an integer >= 1"),
+    ({"random_state": None}, "random_state must be an integer"),
+    ({"function_set": ()}, "function_set must be a non-empty tuple"),
+    ({"tolerance": 1}, r"tolerance must be in \[0, 1\)"),
+])
+def test_operon_student_names_a_bad_parameter(params, match):
+    X, y = _data(n=30)
+    with pytest.raises(ValueError, match=match):
+        OperonStudent(**{**SMALL, **params}).fit(X, y)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SymbolicStudent(population_size=20, generations=1),
+    lambda: OperonStudent(**SMALL),
+    lambda: TreeStudent(max_leaf_nodes=4),
+], ids=["gplearn", "operon", "tree"])
+def test_students_refuse_bad_input_with_sklearns_errors(make):
+    from sklearn.exceptions import NotFittedError
+    X, y = _data(n=40)
+    with pytest.raises(NotFittedError):
+        make().predict(X)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        make().fit(X, y[:-1])
+    st = make().fit(X, y)
+    with pytest.raises(ValueError, match="X has 2 features, but .* is expecting 3 features"):
+        st.predict(X[:, :2])
+    with pytest.raises(ValueError, match="Reshape your data"):
+        st.predict(X[0])
+    if not isinstance(st, TreeStudent):  # a tree takes NaN (it learns where missing values go)
+        bad = X.copy()
+        bad[0, 0] = np.inf
+        with pytest.raises(ValueError, match="infinity"):
+            st.predict(bad)
+
+
+def test_operon_takes_read_only_input_and_pandas():
+    import pandas as pd
+    X, y = _operon_data(n=60)
+    X.setflags(write=False)
+    y.setflags(write=False)  # pyoperon's least-squares step refuses a read-only target
+    a = OperonStudent(**SMALL, random_state=0).fit(X, y)
+    b = OperonStudent(**SMALL, random_state=0).fit(pd.DataFrame(X), pd.Series(y))
+    assert a.program_ == b.program_
+
+
+@pytest.mark.parametrize("random_state", [1, 3])
+def test_operon_budget_below_one_generation_does_not_crash(random_state):
+    # the budget runs out before the first offspring are bred; evaluating their empty trees
+    # segfaulted pyoperon (a whole pytest run died with it)
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    st = OperonStudent(max_evaluations=200, population_size=20, random_state=random_state).fit(X, X[:, 0])
+    assert len(st.pareto_table_) >= 1 and np.isfinite(st.predict(X)).all()
