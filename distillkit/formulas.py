@@ -1,4 +1,10 @@
-"""Chapter 6's claim: regularized teachers give simpler formulas (Table 7)."""
+"""Chapter 6's claim: regularized teachers give simpler formulas (Table 7).
+
+One verdict (rule in :data:`RULES`, threshold in :data:`THRESHOLDS`), under the primary
+SR reading (the one that reproduces the pattern of the paper's Table 6):
+
+``simpler``  "regularized teachers give simpler formulas".
+"""
 from __future__ import annotations
 
 import math
@@ -7,11 +13,31 @@ import numpy as np
 import pandas as pd
 
 from . import paper
-from .competence import competent_cells
-from .metrics import program_complexity
-from .show import PAPER, ours_label
+from .competence import competence_note, competence_table, competent_cells
+from .metrics import program_complexity, spearman
+from .show import PAPER, fmt_lam, name_of, ours_label
+from .students import SR_READINGS
 from .summaries import _order, lambda_summary, paper_curve, per_lambda
-from .verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED
+from .verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
+
+THRESHOLDS = {
+    "majority": 0.5,  # (b) holds on more than this share of the data sets
+}
+
+RULES = {
+    "simpler": ("(a) On the focus data set (Concrete when swept) the formula from the best "
+                "regularized teacher (best λ > 0) has fewer nodes than the λ = 0 formula; (b) on "
+                "more than {majority:.0%} of the data sets the seed-mean complexity at the best "
+                "λ > 0 is below that at λ = 0. Reproduced if (a) and (b), partly reproduced if one "
+                "of them, not reproduced otherwise. Only data sets whose λ = 0 student is "
+                "competent count: if the focus data set is left out, (b) alone decides (partly or "
+                "not reproduced); with none left, inconclusive."),
+}
+
+
+def rule(key: str) -> str:
+    """The rule text of verdict ``key`` with its thresholds filled in."""
+    return rule_text(RULES, THRESHOLDS, key)
 
 
 def formula_table(sweep: pd.DataFrame, dataset: str = "concrete", seed: int | None = None) -> pd.DataFrame:
@@ -57,12 +83,12 @@ PAPER_COMPLEXITY = {("concrete", float(p.lam)): program_complexity(p.formula) fo
 
 def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: pd.DataFrame,
                     reading: str, competence: pd.DataFrame | None = None,
-                    focus: str | None = None) -> tuple[str, dict]:
+                    focus: str | None = None, majority: float = THRESHOLDS["majority"]) -> tuple[str, dict]:
     """Claim: regularized teachers give simpler formulas.
 
     Rule, under ``reading``: (a) on the focus data set the best-λ formula has fewer nodes
-    than the λ = 0 formula; (b) on a majority of data sets the seed-mean complexity at the
-    best λ > 0 is below that at λ = 0. Reproduced if (a) and (b), partly if one of them,
+    than the λ = 0 formula; (b) on more than ``majority`` of the data sets the seed-mean
+    complexity at the best λ > 0 is below that at λ = 0. Reproduced if (a) and (b), partly if one of them,
     otherwise not reproduced. With ``competence`` (kind ``"student"``) only data sets
     whose λ = 0 student is competent count: if the ``focus`` data set is left out, (b)
     alone decides (partly or not reproduced); none left: inconclusive.
@@ -80,10 +106,138 @@ def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: p
         cc = c[c.dataset == ds].set_index("lam").complexity
         if ds in s.index and np.isfinite(s[ds]):
             simpler[ds] = bool(cc.loc[s[ds]] < cc.loc[0.0])
-    b = sum(simpler.values()) > len(simpler) / 2 if simpler else False
+    b = sum(simpler.values()) > majority * len(simpler) if simpler else False
     if focus_out:
         verdict = INCONCLUSIVE if not simpler else PARTLY if b else NOT
         return verdict, {"focus_simpler": None, "simpler": simpler, "left_out": left_out}
     verdict = REPRODUCED if a and b else PARTLY if a or b else NOT
     return verdict, {"focus_simpler": a, "simpler": simpler, "left_out": left_out}
 
+
+
+# --------------------------------------------------------------------------------------
+# the chapter: the numbers its prose uses, the formulas as the book shows them, its verdict
+# --------------------------------------------------------------------------------------
+def primary_reading(sweep: pd.DataFrame) -> str:
+    """The SR reading the verdict uses: the one that reproduces the pattern of Table 6."""
+    from .improvement import table6_pattern, table6_reading
+
+    return table6_reading(table6_pattern(sweep))
+
+
+def reading_of(source: str) -> str:
+    """The key a table's source label stands for: ``"ours (literal)"`` -> ``"literal"``,
+    ``"paper"`` -> ``"paper"``."""
+    prefix = ours_label("")[:-1]
+    return source[len(prefix):-1] if source.startswith(prefix) and source.endswith(")") else source
+
+
+def shown_table(formulas: pd.DataFrame) -> pd.DataFrame:
+    """Table 7 (:func:`formula_table`) as the book shows it: no LaTeX, headers spelled out."""
+    return formulas.drop(columns="latex").rename(columns={
+        "lam": "λ", "program": "formula (gplearn program)", "complexity": "complexity (nodes)",
+        "student_r2": "student test R²"}).set_index(["teacher", "source"])
+
+
+def variables_text(feature_names, dataset: str) -> str:
+    """The sentence naming each input ``X<i>`` of the formulas."""
+    text = "Variables: " + ", ".join(f"`X{i}` = {f}" for i, f in enumerate(feature_names))
+    return text + (". (We assume the paper's `X0`... follow the same column order.)"
+                   if dataset == "concrete" else ".")
+
+
+def formula_heading(row) -> str:
+    """The line above one formula of Table 7: source, teacher, λ, nodes, student R²."""
+    return (f"**{row.source}, {row.teacher} teacher** (λ = {fmt_lam(row.lam)}; "
+            f"{row.complexity} nodes; student R² = {row.student_r2:.3f}):")
+
+
+def formula_latex(row) -> str:
+    """One formula as LaTeX: ours as stored, the paper's program simplified by sympy."""
+    if isinstance(row.latex, str):
+        return row.latex
+    import sympy
+
+    from .students import program_to_sympy
+
+    return sympy.latex(program_to_sympy(row.program))
+
+
+def formula_displays(formulas: pd.DataFrame, dataset: str) -> list:
+    """What the book shows of Table 7's formulas: the variables, then per formula its
+    heading (Markdown) and the formula (Math)."""
+    from IPython.display import Markdown, Math
+
+    from .data import load_dataset
+
+    out = [Markdown(variables_text(load_dataset(dataset).feature_names, dataset))]
+    for _, row in formulas.iterrows():
+        out += [Markdown(formula_heading(row)), Math(formula_latex(row))]
+    return out
+
+
+def complexity_glues(formulas: pd.DataFrame) -> dict:
+    """Node counts of Table 7 as ``complexity_<paper|reading>_<standard|regularized>`` for
+    the paper and every SR reading (-1 where not available)."""
+    f = formulas.set_index(["source", "teacher"]).complexity
+    return {f"complexity_{reading_of(src)}_{kind}": int(f.get((src, kind), -1))
+            for src in [PAPER] + [ours_label(r) for r in SR_READINGS]
+            for kind in ("standard", "regularized")}
+
+
+def paper_points() -> pd.DataFrame:
+    """The paper's two Table 7 formulas as (dataset, lam, complexity) points."""
+    return pd.DataFrame([(d, lam, c) for (d, lam), c in PAPER_COMPLEXITY.items()],
+                        columns=["dataset", "lam", "complexity"])
+
+
+def complexity_figure(complexity: pd.DataFrame):
+    """Formula complexity against λ, a panel per data set; the paper's formulas as crosses."""
+    from .plots import lambda_panels
+
+    return lambda_panels(complexity, "complexity", "formula size (nodes)",
+                         "SR formula complexity against λ (ours: mean over seeds)",
+                         paper_points=paper_points(), r2=False)
+
+
+def lambda_glues(complexity: pd.DataFrame) -> dict:
+    """Per SR reading (NaN where not swept): Spearman ρ(λ, complexity) pooled over data
+    sets (``rho_<r>``) and the mean complexity at λ = 0 and λ > 0 (``mean_c0_<r>``,
+    ``mean_cpos_<r>``) of :func:`complexity_by_lambda`."""
+    mean_c = complexity.groupby(["sr_reading", complexity.lam > 0]).complexity.mean()
+    out = {}
+    for r in SR_READINGS:
+        c = complexity[complexity.sr_reading == r]
+        out[f"rho_{r}"] = spearman(c.lam, c.complexity) if len(c) else math.nan
+        out[f"mean_c0_{r}"] = float(mean_c.get((r, False), math.nan))
+        out[f"mean_cpos_{r}"] = float(mean_c.get((r, True), math.nan))
+    return out
+
+
+def verdicts(sweep: pd.DataFrame, focus: str, reading: str | None = None) -> list[Verdict]:
+    """The chapter's verdict (:data:`RULES`) from the λ sweep, with ``focus`` the data set
+    of Table 7, under ``reading`` (default: :func:`primary_reading`). The competence rule
+    screens the λ = 0 students (kind ``"student"``)."""
+    reading = reading or primary_reading(sweep)
+    rows, comp = formula_table(sweep, focus), competence_table(sweep, "student")
+    v, info = verdict_simpler(rows, complexity_by_lambda(sweep), lambda_summary(sweep), reading,
+                              competence=comp, focus=focus, majority=THRESHOLDS["majority"])
+    fc = rows.set_index(["source", "teacher"]).complexity
+    src = ours_label(reading)
+    std, reg = fc.get((src, "standard"), float("nan")), fc.get((src, "regularized"), float("nan"))
+    p_std, p_reg = PAPER_COMPLEXITY[("concrete", 0.0)], PAPER_COMPLEXITY[("concrete", 0.001)]
+    n_simpler, n = sum(info["simpler"].values()), len(info["simpler"])
+    return [Verdict(
+        "simpler", "Regularized teachers give simpler formulas", v, rule("simpler"),
+        f"On {name_of(focus)} ({reading} reading) the formula has {std} nodes at λ = 0 and {reg} at "
+        f"the best λ > 0 (paper: {p_std} and {p_reg}); the best-λ formula is simpler than the λ = 0 "
+        f"one on {n_simpler}/{n} data sets; " + competence_note(comp, "student") + ".",
+        paper=f"{p_std} -> {p_reg} nodes (Concrete)",
+        ours=f"{std} -> {reg} nodes ({name_of(focus)}, {reading}); simpler on {n_simpler}/{n} data sets",
+        numbers={"standard": std, "regularized": reg, "simpler": n_simpler, "compared": n})]
+
+
+__all__ = ["THRESHOLDS", "RULES", "PAPER_COMPLEXITY", "rule", "formula_table", "complexity_by_lambda",
+           "verdict_simpler", "primary_reading", "reading_of", "shown_table", "variables_text",
+           "formula_heading", "formula_latex", "formula_displays", "complexity_glues", "paper_points",
+           "complexity_figure", "lambda_glues", "verdicts"]

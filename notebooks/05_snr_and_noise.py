@@ -38,22 +38,16 @@ results_dir = None
 noise_levels = [0.0, 0.1, 0.25, 0.5]
 
 # %%
-import math
-
 from IPython.display import display
 
-from distillkit import competence, improvement, metrics, paper, params, plots, show, snr, summaries
-from distillkit.book import check_parameters, write_verdict
-from distillkit.show import glue
+from distillkit import competence, params, plots, show, snr, summaries
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
-CHAPTER = "05_snr_and_noise"
+ch = Chapter("05_snr_and_noise", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-readings = params.resolve_readings(sr_readings)
-primary = improvement.table6_reading(improvement.table6_pattern(sweep))
+primary = snr.primary_reading(sweep)
 summary = summaries.lambda_summary(sweep)
-seed_list = params.resolve_seeds(profile, seeds)
-glue("ch5_primary", primary)
+ch.glue(primary=primary)
 
 # %% [markdown]
 # Improvements below are those of {doc}`03_lambda_sweep` (best $\lambda > 0$ against
@@ -63,20 +57,11 @@ glue("ch5_primary", primary)
 # ## Table 8: the SNR proxy
 
 # %%
+seed_list = params.resolve_seeds(profile, seeds)
 snr_tab = snr.snr_table(params.resolve_datasets(datasets), seeds=seed_list, profile=profile)
-display(show.styled(snr.snr_display(snr_tab, summary), precision=2,
-                      caption="Table 8: SNR proxy Var(y) / Var(linear-fit residuals), with each data set's improvement"))
-version, diff = snr.snr_matching_version(snr_tab)
-names = {"full": "the in-sample fit on the full data set", "held_out": "the held-out test split"}
-glue("ch5_snr_version", names.get(version, version))
-glue("ch5_snr_diff", diff)
-s = snr_tab.set_index("dataset")
-for ds in ("concrete", "wine_red"):
-    glue(f"ch5_snr_{ds}_full", float(s.full.get(ds, math.nan)))
-    glue(f"ch5_snr_{ds}_held", float(s.held_out.get(ds, math.nan)))
-    glue(f"ch5_snr_{ds}_paper", float(paper.TABLE8.set_index("dataset").snr_proxy[ds]))
-glue("ch5_lowest_snr", show.name_of(s.full.idxmin()))
-glue("ch5_n_seeds", len(seed_list))
+ch.glue(snr.snr_glues(snr_tab, n_seeds=len(seed_list)))
+ch.table(snr.snr_display(snr_tab, summary), precision=2,
+         caption="Table 8: SNR proxy Var(y) / Var(linear-fit residuals), with each data set's improvement")
 
 # %% [markdown]
 # The paper's values are Concrete {glue:text}`ch5_snr_concrete_paper:.2f` and Wine
@@ -92,12 +77,8 @@ glue("ch5_n_seeds", len(seed_list))
 # small improvement across data sets. The figure puts all five side by side.
 
 # %%
+ch.glue(snr.rho_glues(snr_tab, summary))
 display(plots.snr_figure(snr_tab, summary))
-rho = {r: metrics.spearman(s.full.reindex(summary[summary.sr_reading == r].dataset),
-                          summary[summary.sr_reading == r].improvement_pct) for r in readings}
-show.glue_by_reading("ch5_rho", rho)
-p_common = paper.TABLE2.set_index("dataset").improvement_pct.reindex(s.index)
-glue("ch5_rho_paper", metrics.spearman(s.full, p_common))
 
 # %% [markdown]
 # The Spearman rank correlation between our SNR proxy and the improvement is
@@ -109,24 +90,12 @@ glue("ch5_rho_paper", metrics.spearman(s.full, p_common))
 # ## Table 9: label-noise ablation
 
 # %%
-noise_ds = params.focus_dataset(params.resolve_datasets(datasets))
-noisy = params.paper_sweep(profile, [noise_ds], lams, seeds, sr_readings, n_jobs,
-                           noises=tuple(float(a) for a in params.as_list(noise_levels)))
-nt = snr.noise_table(noisy)
-display(show.styled(nt, caption=f"Table 9: label noise on {show.name_of(noise_ds)}"))
-display(plots.noise_figure(nt, noise_ds))
-t9 = paper.TABLE9.set_index("noise")
-glue("ch5_noise_dataset", show.name_of(noise_ds))
-glue("ch5_paper_t9_zero", float(t9.improvement_pct.get(0.0, math.nan)))
-glue("ch5_paper_t2_concrete", float(paper.TABLE2.set_index("dataset").improvement_pct["concrete"]))
-ntr = nt.reset_index()
-for r in readings:
-    o = ntr[ntr.source == show.ours_label(r)].set_index("noise α")
-    glue(f"ch5_noise_impr_{r}", ", ".join(f"{v:+.1f} %" for v in o["improvement (%)"]))
-    glue(f"ch5_noise_std_{r}", ", ".join(f"{v:.2f}" for v in o["standard student R²"]))
-glue("ch5_noise_alphas", ", ".join(f"{a:g}" for a in sorted(noisy.noise.unique())))
-glue("ch5_noise_paper_impr", ", ".join(f"{v:+.1f} %" for v in paper.TABLE9.improvement_pct))
-glue("ch5_noise_paper_std", ", ".join(f"{v:.2f}" for v in paper.TABLE9.student_r2_standard))
+noisy = snr.noise_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs, noise_levels)
+noise_ds = noisy.dataset.iloc[0]
+noise_tab = snr.noise_table(noisy)
+ch.glue(snr.noise_glues(noise_tab, noisy))
+display(ch.table(noise_tab, caption=f"Table 9: label noise on {show.name_of(noise_ds)}"))
+display(plots.noise_figure(noise_tab, noise_ds))
 
 # %% [markdown]
 # At $\alpha =$ {glue:text}`ch5_noise_alphas` on {glue:text}`ch5_noise_dataset`, the paper
@@ -148,64 +117,24 @@ glue("ch5_noise_paper_std", ", ".join(f"{v:.2f}" for v in paper.TABLE9.student_r
 #
 # ## Verdict
 #
-# Rules, under the {glue:text}`ch5_primary` reading. *SNR values*: reproduced if our
-# in-sample proxy is within 0.05 of both of the paper's values, partly reproduced if within
-# 0.25, not reproduced otherwise. *Low SNR explains Wine*: (a) Wine has the lowest SNR of the
-# data sets, (b) Wine's improvement is at most 5 %, (c) across data sets the rank correlation
-# of SNR and improvement is at least 0.5; reproduced if (a), (b) and (c), partly reproduced if (a)
-# and one of the others, not reproduced otherwise. *Noise ablation*: the sign of our
-# improvement matches the paper's at every $\alpha > 0$ (reproduced), at least half of them
-# (partly reproduced), or fewer (not reproduced).
+# Rules, under the {glue:text}`ch5_primary` reading; the thresholds live in
+# `distillkit.snr.THRESHOLDS`.
+#
+# * **SNR values.** {glue:text}`ch5_values_rule`
+# * **Low SNR explains Wine.** {glue:text}`ch5_explain_rule`
+# * **Noise ablation.** {glue:text}`ch5_noise_rule`
 
 # %%
-v_values, d_values = snr.verdict_snr_values(snr_tab, "full")
-comp = competence.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
-comp_noise = competence.competence_table(noisy, "noisy")
-display(show.styled(competence.competence_display(comp, "student"), highlight_paper=False,
-                      caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-display(show.styled(competence.competence_display(comp_noise, "noisy"), highlight_paper=False,
-                      caption="Competence rule: λ = 0 students at each noise level α"))
-v_explain, info = snr.verdict_snr_explains(snr_tab, summary, primary, competence=comp)
-v_noise, ninfo = snr.verdict_noise(nt, primary, competence=comp_noise)
-p8 = paper.TABLE8.set_index("dataset").snr_proxy
-paper_snr = ", ".join(f"{show.name_of(d)} {v:.2f}" for d, v in p8.items())
-ours_noise = ntr[ntr.source == show.ours_label(primary)].set_index("noise α")["improvement (%)"]
-verdicts = [
-    dict(claim="SNR proxy values of Table 8", verdict=v_values,
-         evidence=(f"In-sample linear fit: Concrete {s.full.get('concrete', math.nan):.2f}, Wine "
-                   f"{s.full.get('wine_red', math.nan):.2f}; held-out: {s.held_out.get('concrete', math.nan):.2f} "
-                   f"and {s.held_out.get('wine_red', math.nan):.2f}; the paper's values match the "
-                   f"{'in-sample' if version == 'full' else 'held-out'} version (max difference {diff:.3f})."),
-         paper=paper_snr,
-         ours=", ".join(f"{show.name_of(d)} {s.full.get(d, math.nan):.2f}" for d in p8.index)),
-    dict(claim="A low signal-to-noise ratio explains the lack of improvement on Wine Quality Red",
-         verdict=v_explain,
-         evidence=(f"Wine {'has' if info['wine_lowest_snr'] else 'does not have'} the lowest SNR of the "
-                   f"{len(s)} data sets; its improvement ({primary}) is "
-                   f"{info['wine_improvement']:.1f} %; Spearman ρ(SNR, improvement) = {info['rho']:.2f}; "
-                   + competence.competence_note(comp, "student") + "."),
-         paper=(f"SNR {paper_snr}; Wine improvement "
-                f"{paper.TABLE2.set_index('dataset').improvement_pct['wine_red']:+.1f} %"),
-         ours=f"lowest SNR: {show.name_of(s.full.idxmin())}; ρ = {info['rho']:.2f}"),
-    dict(claim="Label-noise ablation pattern of Table 9", verdict=v_noise,
-         evidence=(f"Improvement at α = " + ", ".join(f"{a:g}" for a in ours_noise.index) + f" ({primary}): "
-                   + ", ".join(f"{v:+.1f} %" for v in ours_noise) + "; paper: "
-                   + ", ".join(f"{v:+.1f} %" for v in paper.TABLE9.improvement_pct)
-                   + f"; signs match at {sum(ninfo['match'].values())}/{len(ninfo['match'])} noise levels α > 0; "
-                   + competence.competence_note(comp_noise, "noisy") + "."),
-         paper=", ".join(f"{v:+.1f} %" for v in paper.TABLE9.improvement_pct),
-         ours=", ".join(f"{v:+.1f} %" for v in ours_noise)),
-]
-for v in verdicts:
-    write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)
-for key, v in zip(("values", "explain", "noise"), verdicts):
-    glue(f"ch5_verdict_{key}", v["verdict"])
-    glue(f"ch5_evidence_{key}", v["evidence"])
+display(ch.table(competence.competence_display(competence.competence_table(sweep, "student"), "student"),
+                 highlight_paper=False, caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
+display(ch.table(competence.competence_display(competence.competence_table(noisy, "noisy"), "noisy"),
+                 highlight_paper=False, caption="Competence rule: λ = 0 students at each noise level α"))
+ch.publish(snr.verdicts(sweep, snr_tab, noisy, reading=primary))
 
 # %% [markdown]
-# **SNR values of Table 8: {glue:text}`ch5_verdict_values`.** {glue:text}`ch5_evidence_values`
+# **SNR values of Table 8: {glue:text}`ch5_values_verdict`.** {glue:text}`ch5_values_evidence`
 #
-# **Low SNR explains Wine's lack of improvement: {glue:text}`ch5_verdict_explain`.**
-# {glue:text}`ch5_evidence_explain`
+# **Low SNR explains Wine's lack of improvement: {glue:text}`ch5_explain_verdict`.**
+# {glue:text}`ch5_explain_evidence`
 #
-# **Noise-ablation pattern: {glue:text}`ch5_verdict_noise`.** {glue:text}`ch5_evidence_noise`
+# **Noise-ablation pattern: {glue:text}`ch5_noise_verdict`.** {glue:text}`ch5_noise_evidence`

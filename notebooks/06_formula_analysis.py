@@ -39,26 +39,16 @@ n_jobs = 2
 results_dir = None
 
 # %%
-import pandas as pd
-import sympy
-from IPython.display import Markdown, Math, display
+from IPython.display import display
 
-from distillkit import competence, formulas, improvement, metrics, paper, params, plots, show, students, summaries
-from distillkit.book import check_parameters, write_verdict
-from distillkit.data import load_dataset
-from distillkit.show import glue
-from distillkit.students import program_to_sympy
+from distillkit import competence, formulas, params, show
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
-CHAPTER = "06_formula_analysis"
+ch = Chapter("06_formula_analysis", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-readings = params.resolve_readings(sr_readings)
-primary = improvement.table6_reading(improvement.table6_pattern(sweep))
-summary = summaries.lambda_summary(sweep)
+primary = formulas.primary_reading(sweep)
 focus = params.focus_dataset(params.resolve_datasets(datasets))
-glue("ch6_primary", primary)
-glue("ch6_focus", show.name_of(focus))
-glue("ch6_seed", int(sweep.seed.min()))
+ch.glue(primary=primary, focus=show.name_of(focus), seed=int(sweep.seed.min()))
 
 # %% [markdown]
 # ## Table 7: formulas from the standard and the best regularized teacher
@@ -69,25 +59,9 @@ glue("ch6_seed", int(sweep.seed.min()))
 
 # %%
 formula_rows = formulas.formula_table(sweep, focus)
-shown = formula_rows.drop(columns="latex").rename(columns={
-    "lam": "λ", "program": "formula (gplearn program)", "complexity": "complexity (nodes)",
-    "student_r2": "student test R²"}).set_index(["teacher", "source"])
-display(show.styled(shown, caption=f"Table 7: formulas on {show.name_of(focus)}"))
-
-features = load_dataset(focus).feature_names
-display(Markdown("Variables: " + ", ".join(f"`X{i}` = {f}" for i, f in enumerate(features))
-                 + (". (We assume the paper's `X0`... follow the same column order.)" if focus == "concrete" else ".")))
-for _, row in formula_rows.iterrows():
-    latex = row.latex if isinstance(row.latex, str) else sympy.latex(program_to_sympy(row.program))
-    display(Markdown(f"**{row.source}, {row.teacher} teacher** (λ = {show.fmt_lam(row.lam)}; "
-                     f"{row.complexity} nodes; student R² = {row.student_r2:.3f}):"))
-    display(Math(latex))
-
-f = formula_rows.set_index(["source", "teacher"]).complexity
-for src in [show.PAPER] + [show.ours_label(r) for r in students.SR_READINGS]:
-    key = src.replace("ours (", "").rstrip(")")
-    for kind in ("standard", "regularized"):
-        glue(f"ch6_complexity_{key}_{kind}", int(f.get((src, kind), -1)))
+ch.glue(formulas.complexity_glues(formula_rows))
+display(ch.table(formulas.shown_table(formula_rows), caption=f"Table 7: formulas on {show.name_of(focus)}"))
+display(*formulas.formula_displays(formula_rows, focus))
 
 # %% [markdown]
 # The paper's formulas have {glue:text}`ch6_complexity_paper_standard` nodes (standard teacher)
@@ -103,21 +77,8 @@ for src in [show.PAPER] + [show.ours_label(r) for r in students.SR_READINGS]:
 
 # %%
 complexity = formulas.complexity_by_lambda(sweep)
-paper_pts = pd.DataFrame([(d, lam, c) for (d, lam), c in formulas.PAPER_COMPLEXITY.items()],
-                         columns=["dataset", "lam", "complexity"])
-display(plots.lambda_panels(complexity, "complexity", "formula size (nodes)",
-                            "SR formula complexity against λ (ours: mean over seeds)", paper_points=paper_pts,
-                            r2=False))
-rho = {r: metrics.spearman(complexity[complexity.sr_reading == r].lam,
-                          complexity[complexity.sr_reading == r].complexity) for r in readings}
-show.glue_by_reading("ch6_rho", rho)
-mean_c = complexity.groupby(["sr_reading", complexity.lam > 0]).complexity.mean()
-for r in readings:
-    glue(f"ch6_mean_c0_{r}", float(mean_c.get((r, False), float("nan"))))
-    glue(f"ch6_mean_cpos_{r}", float(mean_c.get((r, True), float("nan"))))
-for r in set(students.SR_READINGS) - set(readings):
-    glue(f"ch6_mean_c0_{r}", float("nan"))
-    glue(f"ch6_mean_cpos_{r}", float("nan"))
+ch.glue(formulas.lambda_glues(complexity))
+display(formulas.complexity_figure(complexity))
 
 # %% [markdown]
 # Averaged over data sets, formulas from standard teachers have
@@ -131,35 +92,13 @@ for r in set(students.SR_READINGS) - set(readings):
 # ## Verdict
 #
 # Rule, under the {glue:text}`ch6_primary` reading (the one that reproduces the paper's
-# Table 6): (a) on {glue:text}`ch6_focus` the best-$\lambda$ formula has fewer nodes than the
-# $\lambda = 0$ formula; (b) on a majority of data sets the mean complexity at the best
-# $\lambda > 0$ is below that at $\lambda = 0$. Reproduced if (a) and (b), partly reproduced if
-# one of them, not reproduced otherwise.
+# Table 6); the threshold lives in `distillkit.formulas.THRESHOLDS`. {glue:text}`ch6_simpler_rule`
 
 # %%
-comp = competence.competence_table(sweep, "student")  # the competence rule on the λ = 0 students
-display(show.styled(competence.competence_display(comp, "student"), highlight_paper=False,
-                      caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-v_simple, info = formulas.verdict_simpler(formula_rows, complexity, summary, primary, competence=comp, focus=focus)
-fc = formula_rows.set_index(["source", "teacher"])
-ours_src = show.ours_label(primary)
-n_simpler = sum(info["simpler"].values())
-verdicts = [dict(
-    claim="Regularized teachers give simpler formulas", verdict=v_simple,
-    evidence=(f"On {show.name_of(focus)} ({primary} reading) the formula has "
-              f"{fc.complexity.get((ours_src, 'standard'), float('nan'))} nodes at λ = 0 and "
-              f"{fc.complexity.get((ours_src, 'regularized'), float('nan'))} at the best λ > 0 "
-              f"(paper: {formulas.PAPER_COMPLEXITY[('concrete', 0.0)]} and {formulas.PAPER_COMPLEXITY[('concrete', 0.001)]}); "
-              f"the best-λ formula is simpler than the λ = 0 one on {n_simpler}/{len(info['simpler'])} data sets; "
-              + competence.competence_note(comp, "student") + "."),
-    paper=f"{formulas.PAPER_COMPLEXITY[('concrete', 0.0)]} -> {formulas.PAPER_COMPLEXITY[('concrete', 0.001)]} nodes (Concrete)",
-    ours=(f"{fc.complexity.get((ours_src, 'standard'), float('nan'))} -> "
-          f"{fc.complexity.get((ours_src, 'regularized'), float('nan'))} nodes ({show.name_of(focus)}, {primary}); "
-          f"simpler on {n_simpler}/{len(info['simpler'])} data sets"))]
-for v in verdicts:
-    write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)
-glue("ch6_verdict", v_simple)
-glue("ch6_evidence", verdicts[0]["evidence"])
+display(ch.table(competence.competence_display(competence.competence_table(sweep, "student"), "student"),
+                 highlight_paper=False, caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
+ch.publish(formulas.verdicts(sweep, focus, reading=primary))
 
 # %% [markdown]
-# **Regularized teachers give simpler formulas: {glue:text}`ch6_verdict`.** {glue:text}`ch6_evidence`
+# **Regularized teachers give simpler formulas: {glue:text}`ch6_simpler_verdict`.**
+# {glue:text}`ch6_simpler_evidence`
