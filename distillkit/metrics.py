@@ -77,3 +77,76 @@ def snr_proxy(y_true, y_pred) -> float:
     v = float(np.var(resid))
     return math.inf if v == 0 else float(np.var(y_true)) / v
 
+
+
+# --------------------------------------------------------------------------------------
+# bootstrap intervals and paired tests (chapters 08-12)
+# --------------------------------------------------------------------------------------
+#: smallest number of non-zero paired differences for which an exact two-sided
+#: Wilcoxon test can reach p < 0.05 (n = 5 gives at best p = 2/32 = 0.0625)
+MIN_WILCOXON_N = 6
+
+
+def finite_values(values) -> np.ndarray:
+    """``values`` as a flat float array without its NaN and ±inf entries."""
+    a = np.asarray(values, dtype=np.float64).ravel()
+    return a[np.isfinite(a)]
+
+
+def bootstrap_ci(values, n_boot: int = 2000, ci: float = 0.95, rng=0, stat=np.mean):
+    """Percentile bootstrap interval ``(lo, hi)`` of ``stat`` (non-finite values dropped).
+
+    Deterministic for a fixed ``rng`` (an int seed or a Generator). One value gives
+    ``(v, v)``; none gives ``(nan, nan)``.
+    """
+    a = finite_values(values)
+    if a.size == 0:
+        return (np.nan, np.nan)
+    if a.size == 1 or np.all(a == a[0]):
+        return (float(a[0]), float(a[0]))
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    idx = gen.integers(0, a.size, size=(int(n_boot), a.size))
+    stats = stat(a[idx], axis=1)
+    tail = (1.0 - ci) / 2.0 * 100.0
+    lo, hi = np.percentile(stats, [tail, 100.0 - tail])
+    return (float(lo), float(hi))
+
+
+def paired_test(a, b, min_n: int = MIN_WILCOXON_N) -> dict:
+    """Paired comparison of ``a`` against ``b`` (e.g. test R² at the honest λ vs at λ = 0).
+
+    Returns n, the number of non-zero differences, mean and median difference with
+    bootstrap 95 % intervals, the two-sided Wilcoxon signed-rank test
+    (``scipy.stats.wilcoxon``, zero differences dropped) and the matched-pairs
+    rank-biserial correlation ``(W+ - W-) / (W+ + W-)``. Pairs with a non-finite member
+    are dropped. All-zero differences give ``p = 1`` and a correlation of 0, not an
+    error. ``testable`` says whether n is large enough for p < 0.05 to be possible
+    (at least ``min_n`` non-zero differences).
+    """
+    import warnings
+
+    from scipy.stats import rankdata, wilcoxon
+
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples differ in length: {a.shape} vs {b.shape}")
+    keep = np.isfinite(a) & np.isfinite(b)
+    d = a[keep] - b[keep]
+    nz = d[d != 0]
+    out = {"n": int(d.size), "n_nonzero": int(nz.size),
+           "mean_diff": float(d.mean()) if d.size else np.nan,
+           "median_diff": float(np.median(d)) if d.size else np.nan}
+    out["mean_ci_lo"], out["mean_ci_hi"] = bootstrap_ci(d)
+    out["median_ci_lo"], out["median_ci_hi"] = bootstrap_ci(d, stat=np.median)
+    if nz.size == 0:
+        out.update(statistic=0.0 if d.size else np.nan, p_value=1.0 if d.size else np.nan,
+                   rank_biserial=0.0 if d.size else np.nan, testable=False)
+        return out
+    ranks = rankdata(np.abs(nz))
+    w_plus, w_minus = float(ranks[nz > 0].sum()), float(ranks[nz < 0].sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # small-n / ties notes from scipy
+        res = wilcoxon(nz, zero_method="wilcox", alternative="two-sided")
+    out.update(statistic=float(res.statistic), p_value=float(res.pvalue),
+               rank_biserial=(w_plus - w_minus) / (w_plus + w_minus), testable=nz.size >= min_n)
+    return out

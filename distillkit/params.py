@@ -58,10 +58,11 @@ def resolve_lams(profile: str, lams=None) -> tuple[float, ...]:
     return out
 
 
-def resolve_seeds(profile: str, seeds=None) -> tuple[int, ...]:
-    """None means the profile's seeds, an int n means ``range(n)``, a list is used as is."""
+def resolve_seeds(profile: str, seeds=None, key: str = "seeds") -> tuple[int, ...]:
+    """None means the profile's setting ``key`` (``seeds``; chapters 08-11 read
+    ``robustness_seeds``), an int n means ``range(n)``, a list is used as is."""
     if seeds is None:
-        return tuple(int(s) for s in profile_settings(profile)["seeds"])
+        seeds = profile_settings(profile)[key]
     if isinstance(seeds, str) and seeds.strip().isdigit():
         seeds = int(seeds)
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):

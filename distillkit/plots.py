@@ -22,6 +22,8 @@ from .metrics import best_lambda
 from .show import PAPER, fmt_lam, name_of
 
 READING_COLORS = {"literal": "C0", "converged": "C1"}
+#: marker of each SR reading where both readings share a panel with bands (chapter 08)
+READING_MARKERS = {"literal": "o", "converged": "s"}
 MODEL_COLORS = {"teacher": "0.55", "XGBoost": "C2", "tree student": "C2"}
 PAPER_STYLE = dict(marker="x", color="black", s=60, linewidths=2, zorder=5, label=PAPER)
 R2_FLOOR = -1.0  # R² below this is drawn at the edge
@@ -333,4 +335,4 @@ def noise_figure(noise: pd.DataFrame, dataset: str = "concrete"):
 
 
 __all__ = ["distillation_gap_figure", "lambda_panels", "paper_sweep_points", "tradeoff_figure", "snr_figure",
-           "noise_figure", "lam_axis", "READING_COLORS"]
+           "noise_figure", "lam_axis", "READING_COLORS", "READING_MARKERS"]

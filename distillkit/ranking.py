@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .robustness import paired_test
+from .metrics import paired_test
 
 ALPHA = 0.05
 

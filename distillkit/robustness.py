@@ -19,14 +19,19 @@ improvement survives:
                in the hundreds, so a raw-y arm measured under-training, not the penalty
                (see ``book/methods.md``). ``alt_target=False`` gives the raw target.
 
-* statistics on the records: :func:`bootstrap_ci`, :func:`summarize_by_lambda`,
+* statistics on the records: :func:`summarize_by_lambda`,
   :func:`paper_style_improvement` / :func:`selection_bias`, :func:`honest_lambda`,
-  :func:`paired_test`, :func:`honest_tests`, :func:`teacher_degradation`,
-  :func:`blowups`;
-* the chapter's two verdicts, each decided by an explicit rule:
-  :func:`verdict_improvement`, :func:`verdict_teacher`;
-* figures: :func:`plot_lambda_curves`, :func:`plot_teacher_curves`,
-  :func:`plot_selection_bias`, :func:`plot_honest`.
+  :func:`honest_tests`, :func:`teacher_degradation`, :func:`blowups` (bootstrap
+  intervals and paired tests: :func:`distillkit.metrics.bootstrap_ci`,
+  :func:`distillkit.metrics.paired_test`; improvements in % by
+  :func:`distillkit.metrics.improvement_pct`);
+* the chapter's two verdicts, each decided by a rule in :data:`RULES` with the thresholds
+  of :data:`THRESHOLDS`: :func:`verdict_improvement`, :func:`verdict_teacher`, both as
+  :class:`~distillkit.verdict.Verdict` objects from :func:`verdicts`;
+* what the chapter shows: :func:`glues` (the numbers its prose uses), the tables
+  (:func:`grid_table`, :func:`paper_table6`, :func:`student_table`, ...) and the figures
+  :func:`plot_lambda_curves`, :func:`plot_teacher_curves`, :func:`plot_selection_bias`,
+  :func:`plot_honest`.
 
 A test R² of a formula whose predictions are not finite is recorded as ``-inf`` by the
 pipeline; here it becomes NaN (left out of means and tests) and is counted by
@@ -34,13 +39,14 @@ pipeline; here it becomes NaN (left out of means and tests) and is counted by
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
-from . import competence
+from . import competence, paper, params
+from .metrics import MIN_WILCOXON_N, bootstrap_ci, finite_values, improvement_pct, paired_test
 from .pipeline import PAPER_LAMS, profile_settings
+from .show import paper_names
+from .verdict import Verdict, rule_text
 
 #: validation share carved from the training part (the test split is untouched)
 VALIDATION_SIZE = 0.2
@@ -48,9 +54,6 @@ VALIDATION_SIZE = 0.2
 N_DRAWS = len(PAPER_LAMS)
 #: settings shared by every grid of this chapter (XGBoost/linear baselines are not used here)
 GRID_OVERRIDES = {"validation_size": VALIDATION_SIZE, "baselines": False}
-#: smallest number of non-zero paired differences for which an exact two-sided
-#: Wilcoxon test can reach p < 0.05 (n = 5 gives at best p = 2/32 = 0.0625)
-MIN_WILCOXON_N = 6
 #: a teacher "degrades" at λ if its mean paired test-R² drop exceeds this and the CI excludes 0
 TEACHER_TOLERANCE = 0.02
 #: target standard deviation of the second target-scaling arm (the standardized one is 1):
@@ -60,24 +63,59 @@ ALT_TARGET_SD = 2.0
 #: fewer seeds than this and a verdict is "inconclusive"
 MIN_SEEDS_FOR_VERDICT = 3
 #: the paper's headline (Abstract, Section 4.2)
-PAPER_IMPROVEMENT_PCT = 120.0
+PAPER_IMPROVEMENT_PCT = paper.AVERAGE_IMPROVEMENT_PCT
 ALPHA = 0.05
 
+#: every number a verdict's rule uses (the ``verdict_*`` functions take their defaults here)
+THRESHOLDS = {
+    "alpha": ALPHA,  # significance of the pooled Wilcoxon test
+    "paper_pct": PAPER_IMPROVEMENT_PCT,  # the headline the upper CI end must reach
+    "n_draws": N_DRAWS,  # SR draws of the selection-bias control
+    "competence_tol": competence.TOLERANCE,  # R² a λ = 0 reference may fall short
+    "teacher_tol": TEACHER_TOLERANCE,  # mean paired teacher-R² drop that counts as degrading
+    "min_seeds": MIN_SEEDS_FOR_VERDICT,  # fewer seeds: inconclusive
+}
+
+RULES = {
+    "improvement": (
+        "Only (SR reading, data set) cells whose seed-mean λ = 0 student is at most "
+        "{competence_tol:g} R² below the paper's λ = 0 student (Table 2) count. Per SR reading, "
+        "with λ chosen on validation R² against λ = 0: S = the pooled Wilcoxon test of test R² "
+        "is significant (p < {alpha:g}) with a positive effect (rank-biserial > 0); C = the "
+        "honest improvement (mean over seeds of the data-set average %) exceeds the "
+        "selection-bias control's (best of {n_draws} SR draws at λ = 0, same arithmetic); "
+        "M = the upper end of its 95 % bootstrap interval reaches {paper_pct:.0f} %. Reproduced "
+        "if S, C and M; not reproduced if neither S nor C; partly reproduced otherwise; a "
+        "reading with no competent data set is inconclusive. The readings are combined: the "
+        "same verdict in all, else partly reproduced. Inconclusive with fewer than "
+        "{min_seeds} seeds."),
+    "teacher": (
+        "Only (target scaling, data set, seed) cells whose λ = 0 teacher is at most "
+        "{competence_tol:g} R² below the standardized λ = 0 teacher on the same data set and "
+        "seed count. A (data set, λ > 0) cell degrades if the teacher's mean paired test-R² "
+        "drop against λ = 0 exceeds {teacher_tol:g} R² and its 95 % bootstrap interval lies "
+        "below 0. A target scaling holds if none of its competent cells degrades and is "
+        "undecided if it has no competent cell or was not run. Reproduced if both scalings "
+        "are decided and hold; partly reproduced if one holds and the other fails or is "
+        "undecided; not reproduced if none holds; inconclusive if neither is decided or with "
+        "fewer than {min_seeds} seeds."),
+}
+
 KEYS = ["sr_reading", "dataset", "seed"]
+
+
+def rule(key: str) -> str:
+    """The rule text of verdict ``key`` with its thresholds filled in."""
+    return rule_text(RULES, THRESHOLDS, key)
 
 
 # --------------------------------------------------------------------------------------
 # the grids
 # --------------------------------------------------------------------------------------
 def resolve_seeds(profile: str, seeds=None) -> list[int]:
-    """None: the profile's ``robustness_seeds``; an int n: ``range(n)``; a list as is."""
-    if seeds is None:
-        seeds = profile_settings(profile)["robustness_seeds"]
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        if seeds < 1:
-            raise ValueError(f"seeds must be >= 1, got {seeds}")
-        return list(range(int(seeds)))
-    return [int(s) for s in seeds]
+    """:func:`distillkit.params.resolve_seeds` with the profile's ``robustness_seeds`` as
+    default (None: those; an int n: ``range(n)``; a list as is), as a list."""
+    return list(params.resolve_seeds(profile, seeds, key="robustness_seeds"))
 
 
 def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=None,
@@ -93,16 +131,14 @@ def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=Non
     ``raw_y`` False skips the second target-scaling arm; ``alt_target`` is its
     ``scale_target`` (a target standard deviation, or False for the raw target).
     """
-    from .data import DATASETS
     from .sweep import run_grid
 
-    datasets = list(DATASETS) if datasets is None else ([datasets] if isinstance(datasets, str)
-                                                        else list(datasets))
-    lams = list(profile_settings(profile)["lams"] if lams is None else lams)
+    datasets = params.resolve_datasets(datasets)
+    lams = list(profile_settings(profile)["lams"] if lams is None else params.as_list(lams))
     if 0.0 not in [float(lam) for lam in lams]:
         raise ValueError("the λ grid must contain 0 (the standard pipeline)")
     seeds = resolve_seeds(profile, seeds)
-    sr_readings = list(sr_readings)
+    sr_readings = list(params.resolve_readings(sr_readings))
     common = dict(profile=profile, seeds=seeds, cache_dir=cache_dir, n_jobs=n_jobs,
                   backend=backend, progress=progress, **{**GRID_OVERRIDES, **overrides})
     out = {"main": run_grid(datasets, lams=lams, sr_readings=sr_readings, **common)}
@@ -119,32 +155,8 @@ def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=Non
 # --------------------------------------------------------------------------------------
 # basic statistics
 # --------------------------------------------------------------------------------------
-def _finite(values) -> np.ndarray:
-    a = np.asarray(values, dtype=np.float64).ravel()
-    return a[np.isfinite(a)]
-
-
-def bootstrap_ci(values, n_boot: int = 2000, ci: float = 0.95, rng=0, stat=np.mean):
-    """Percentile bootstrap interval ``(lo, hi)`` of ``stat`` (non-finite values dropped).
-
-    Deterministic for a fixed ``rng`` (an int seed or a Generator). One value gives
-    ``(v, v)``; none gives ``(nan, nan)``.
-    """
-    a = _finite(values)
-    if a.size == 0:
-        return (np.nan, np.nan)
-    if a.size == 1 or np.all(a == a[0]):
-        return (float(a[0]), float(a[0]))
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    idx = gen.integers(0, a.size, size=(int(n_boot), a.size))
-    stats = stat(a[idx], axis=1)
-    tail = (1.0 - ci) / 2.0 * 100.0
-    lo, hi = np.percentile(stats, [tail, 100.0 - tail])
-    return (float(lo), float(hi))
-
-
 def _describe(values, prefix: str = "") -> dict:
-    a = _finite(values)
+    a = finite_values(values)
     lo, hi = bootstrap_ci(a)
     return {f"{prefix}n": int(a.size), f"{prefix}mean": float(a.mean()) if a.size else np.nan,
             f"{prefix}ci_lo": lo, f"{prefix}ci_hi": hi,
@@ -203,14 +215,8 @@ def paper_style_improvement(df: pd.DataFrame, candidate: str = "lam", baseline=0
         pick = g.loc[vals.idxmax(), candidate] if vals.notna().any() else np.nan
         rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))),
                      "first": first, "best": best, "best_" + candidate: pick,
-                     "delta": best - first, "pct": _pct(best, first)})
+                     "delta": best - first, "pct": improvement_pct(best, first)})
     return pd.DataFrame(rows)
-
-
-def _pct(new, old) -> float:
-    if not (np.isfinite(new) and np.isfinite(old)) or old == 0:
-        return np.nan
-    return float((new - old) / abs(old) * 100.0)
 
 
 def selection_bias(df_draws: pd.DataFrame) -> pd.DataFrame:
@@ -264,49 +270,13 @@ def honest_lambda(df: pd.DataFrame, criterion: str = "student_val_r2", value: st
         rows.append({**dict(zip(KEYS, key)), "lam_honest": float(g["lam"].iloc[i]),
                      "val_honest": float(crit[i]), "test_honest": t_h, "test_base": t_b,
                      "lam_oracle": float(g["lam"].iloc[j]), "test_oracle": float(test[j]),
-                     "delta": t_h - t_b, "pct": _pct(t_h, t_b)})
+                     "delta": t_h - t_b, "pct": improvement_pct(t_h, t_b)})
     return pd.DataFrame(rows)
 
 
-def paired_test(a, b, min_n: int = MIN_WILCOXON_N) -> dict:
-    """Paired comparison of ``a`` against ``b`` (e.g. test R² at the honest λ vs at λ = 0).
-
-    Returns n, the number of non-zero differences, mean and median difference with
-    bootstrap 95 % intervals, the two-sided Wilcoxon signed-rank test
-    (``scipy.stats.wilcoxon``, zero differences dropped) and the matched-pairs
-    rank-biserial correlation ``(W+ - W-) / (W+ + W-)``. Pairs with a non-finite member
-    are dropped. All-zero differences give ``p = 1`` and a correlation of 0, not an
-    error. ``testable`` says whether n is large enough for p < 0.05 to be possible.
-    """
-    from scipy.stats import rankdata, wilcoxon
-
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"paired samples differ in length: {a.shape} vs {b.shape}")
-    keep = np.isfinite(a) & np.isfinite(b)
-    d = a[keep] - b[keep]
-    nz = d[d != 0]
-    out = {"n": int(d.size), "n_nonzero": int(nz.size),
-           "mean_diff": float(d.mean()) if d.size else np.nan,
-           "median_diff": float(np.median(d)) if d.size else np.nan}
-    out["mean_ci_lo"], out["mean_ci_hi"] = bootstrap_ci(d)
-    out["median_ci_lo"], out["median_ci_hi"] = bootstrap_ci(d, stat=np.median)
-    if nz.size == 0:
-        out.update(statistic=0.0 if d.size else np.nan, p_value=1.0 if d.size else np.nan,
-                   rank_biserial=0.0 if d.size else np.nan, testable=False)
-        return out
-    ranks = rankdata(np.abs(nz))
-    w_plus, w_minus = float(ranks[nz > 0].sum()), float(ranks[nz < 0].sum())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # small-n / ties notes from scipy
-        res = wilcoxon(nz, zero_method="wilcox", alternative="two-sided")
-    out.update(statistic=float(res.statistic), p_value=float(res.pvalue),
-               rank_biserial=(w_plus - w_minus) / (w_plus + w_minus), testable=nz.size >= min_n)
-    return out
-
-
 def honest_tests(honest: pd.DataFrame) -> pd.DataFrame:
-    """:func:`paired_test` of test R² at the honest λ vs λ = 0, pooled and per data set."""
+    """:func:`distillkit.metrics.paired_test` of test R² at the honest λ vs λ = 0, pooled
+    and per data set."""
     rows = []
     for reading, g in honest.groupby("sr_reading", sort=True):
         rows.append({"sr_reading": reading, "dataset": "all (pooled)",
@@ -325,7 +295,7 @@ def _scale_value(scale):
     return bool(scale) if isinstance(scale, (bool, np.bool_)) else float(scale)
 
 
-def teacher_degradation(df: pd.DataFrame, tol: float = TEACHER_TOLERANCE) -> pd.DataFrame:
+def teacher_degradation(df: pd.DataFrame, tol: float = THRESHOLDS["teacher_tol"]) -> pd.DataFrame:
     """Per (target scaling, data set, λ > 0): paired teacher test-R² change vs λ = 0 over seeds.
 
     ``degraded`` is True when the mean drop exceeds ``tol`` *and* the bootstrap 95 %
@@ -401,7 +371,7 @@ def _combine(verdicts: list[str]) -> str:
     return "partly reproduced"
 
 
-def student_competence(main: pd.DataFrame, tol: float = competence.TOLERANCE) -> pd.DataFrame:
+def student_competence(main: pd.DataFrame, tol: float = THRESHOLDS["competence_tol"]) -> pd.DataFrame:
     """Per (reading, data set): is the λ = 0 student, the improvement's reference, competent?
 
     Seed mean of the λ = 0 student test R² against the paper's λ = 0 student (Table 2)
@@ -413,8 +383,8 @@ def student_competence(main: pd.DataFrame, tol: float = competence.TOLERANCE) ->
 
 
 def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
-                        paper_pct: float = PAPER_IMPROVEMENT_PCT, alpha: float = ALPHA,
-                        tol: float = competence.TOLERANCE) -> dict:
+                        paper_pct: float = THRESHOLDS["paper_pct"], alpha: float = THRESHOLDS["alpha"],
+                        tol: float = THRESHOLDS["competence_tol"]) -> dict:
     """Decide "the 120 % average improvement survives seeds and honest λ selection".
 
     Only (reading, data set) cells whose λ = 0 student is competent count
@@ -471,7 +441,7 @@ def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
     n_seeds = int(main_all["seed"].nunique())
     decided = [r["verdict"] for r in per_reading.values() if r["verdict"] != "inconclusive"]
     verdict = _combine(decided) if decided else "inconclusive"
-    if n_seeds < MIN_SEEDS_FOR_VERDICT:
+    if n_seeds < THRESHOLDS["min_seeds"]:
         verdict = "inconclusive"
     note = competence.left_out_note(int((~comp.competent).sum()), len(comp),
                                     "(reading, data set) cells", "student", tol)
@@ -489,8 +459,20 @@ def target_label(scale) -> str:
     return "standardized y" if k == 1.0 else f"centred y, sd {k:g}"
 
 
-def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = TEACHER_TOLERANCE,
-                    competence_tol: float = competence.TOLERANCE) -> dict:
+def teacher_cells(main: pd.DataFrame, raw: pd.DataFrame, tol: float = THRESHOLDS["teacher_tol"],
+                  competence_tol: float = THRESHOLDS["competence_tol"]):
+    """``(competence, degradation)`` of the teacher verdict: the λ = 0 teacher competence of
+    every (target scaling, data set, seed) cell of both arms
+    (:func:`distillkit.competence.teacher_competence`), and :func:`teacher_degradation` on
+    the competent cells only."""
+    both = _clean(pd.concat([main, raw], ignore_index=True))
+    comp = competence.teacher_competence(both, competence_tol)
+    ok = comp[comp.competent][["scale_target", "dataset", "seed"]]
+    return comp, teacher_degradation(both.merge(ok, on=["scale_target", "dataset", "seed"]), tol)
+
+
+def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = THRESHOLDS["teacher_tol"],
+                    competence_tol: float = THRESHOLDS["competence_tol"]) -> dict:
     """Decide "the teacher does not degrade with λ" under both target scalings.
 
     First the competence rule: a (target scaling, data set, seed) cell counts only if its
@@ -504,10 +486,7 @@ def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = TEACHER_
     if none holds; inconclusive if neither is decided or with fewer than
     ``MIN_SEEDS_FOR_VERDICT`` seeds.
     """
-    both = _clean(pd.concat([main, raw], ignore_index=True))
-    comp = competence.teacher_competence(both, competence_tol)
-    ok = comp[comp.competent][["scale_target", "dataset", "seed"]]
-    deg = teacher_degradation(both.merge(ok, on=["scale_target", "dataset", "seed"]))
+    comp, deg = teacher_cells(main, raw, tol, competence_tol)
     arms = [True] + [s for s in dict.fromkeys(_clean(raw)["scale_target"]) if target_label(s)
                      != "standardized y"] if len(raw) else [True]
     if len(arms) == 1:
@@ -544,7 +523,7 @@ def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = TEACHER_
     else:
         verdict = "not reproduced"
     n_seeds = int(main["seed"].nunique())
-    if n_seeds < MIN_SEEDS_FOR_VERDICT:
+    if n_seeds < THRESHOLDS["min_seeds"]:
         verdict = "inconclusive"
     evidence = (f"Teacher test R² vs λ = 0, paired over {n_seeds} seeds, tolerance {tol} R², "
                 f"competent λ = 0 teachers only (within {competence_tol:g} R² of the standardized "
@@ -554,18 +533,205 @@ def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = TEACHER_
 
 
 # --------------------------------------------------------------------------------------
+# the chapter: verdicts, the numbers its prose uses, its tables
+# --------------------------------------------------------------------------------------
+def verdicts(main: pd.DataFrame, control: pd.DataFrame, raw: pd.DataFrame) -> list[Verdict]:
+    """The chapter's two verdicts, ``improvement`` (:func:`verdict_improvement`) and
+    ``teacher`` (:func:`verdict_teacher`), with their rules (:data:`RULES`).
+
+    ``numbers`` carries what the chapter shows beside them: ``per_reading`` (per SR reading
+    the honest and control improvements, S, C, M and the reading's verdict) and ``holds`` /
+    ``worst`` (per target scaling: does the claim hold, worst mean teacher change).
+    """
+    imp = verdict_improvement(main, control)
+    tea = verdict_teacher(main, raw)
+    deg = tea["table"]
+    worst = deg.groupby("scale_target").mean_diff.min() if len(deg) else pd.Series(dtype=float)
+    pct = THRESHOLDS["paper_pct"]
+    return [
+        Verdict("improvement",
+                f"The {pct:.0f} % average student improvement survives seeds and honest λ selection",
+                imp["verdict"], rule("improvement"), imp["evidence"],
+                paper=f"+{pct:.0f} % (best of six λ by test R², one run)",
+                ours="; ".join(f"{k}: {v['honest_pct']:+.1f} % honest λ vs {v['control_pct']:+.1f} % "
+                               f"best-of-{N_DRAWS} noise control"
+                               for k, v in imp["per_reading"].items()),
+                numbers={"per_reading": imp["per_reading"], "n_seeds": imp["n_seeds"]}),
+        Verdict("teacher",
+                f"The teacher does not degrade with λ (standardized target and target sd "
+                f"{ALT_TARGET_SD:g})",
+                tea["verdict"], rule("teacher"), tea["evidence"],
+                paper="no degradation even at high λ (Figure 2, Concrete)",
+                ours="; ".join(f"{target_label(s)}: worst mean change {v:+.3f} R²"
+                               for s, v in worst.items()),
+                numbers={"holds": tea["holds"], "n_seeds": tea["n_seeds"],
+                         "worst": {target_label(s): float(v) for s, v in worst.items()}}),
+    ]
+
+
+def _new_draws(control: pd.DataFrame) -> int:
+    """Control records that are not the main grid's λ = 0 cell (SR draws 1-5)."""
+    return len(control) - int((control["sr_draw"] == 0).sum())
+
+
+def _table6() -> pd.DataFrame:
+    return paper_style_improvement(paper.TABLE6.assign(seed=0, sr_reading="paper (Table 6)"))
+
+
+def glues(grids: dict, verdicts: list[Verdict]) -> dict:
+    """The numbers the chapter's prose uses (``ch8_<key>``), from the grids of
+    :func:`robustness_sweep` and the chapter's :func:`verdicts`."""
+    main, control, raw = grids["main"], grids["control"], grids["raw"]
+    per_reading = {v.key: v for v in verdicts}["improvement"].numbers["per_reading"]
+    bl = blowups(main)
+    head = headline(main, control)
+    oracle = head[head.procedure.str.startswith("best λ")].set_index("sr_reading")
+    comp, _ = teacher_cells(main, raw)
+    base = comp.assign(target=comp.scale_target.map(target_label)).groupby("target").teacher_r2.mean()
+    return {
+        "n_seeds": int(main.seed.nunique()), "n_datasets": int(main.dataset.nunique()),
+        "n_lams": int(main.lam.nunique()), "n_cells": len(main) + _new_draws(control) + len(raw),
+        "paper_pct": THRESHOLDS["paper_pct"], "validation_pct": 100 * VALIDATION_SIZE,
+        "paper_recomputed": float(_table6().pct.mean()),
+        "blowup_frac": float(bl.blowup.sum() / bl.cells.sum()),
+        "negative_frac": float(bl.negative.sum() / bl.cells.sum()),
+        "nonfinite": int(bl.nonfinite.sum()), "min_n": MIN_WILCOXON_N,
+        "oracle_summary": ", ".join(f"{oracle.loc[k, 'pct_mean']:+.1f} % ({k})" for k in oracle.index),
+        "control_summary": ", ".join(f"{v['control_pct']:+.1f} % ({k})" for k, v in per_reading.items()),
+        "honest_summary": ", ".join(f"{v['honest_pct']:+.1f} %, ΔR² {v['honest_delta']:+.3f} ({k})"
+                                    for k, v in per_reading.items()),
+        "alt_sd": f"{ALT_TARGET_SD:g}", "competence_tol": f"{THRESHOLDS['competence_tol']:g}",
+        "teacher_base_std": float(base.get("standardized y", np.nan)),
+        "teacher_base_raw": float(base.drop("standardized y", errors="ignore").mean()),
+    }
+
+
+def grid_table(grids: dict) -> pd.DataFrame:
+    """The chapter's three grids: records and what each varies."""
+    main, control, raw = grids["main"], grids["control"], grids["raw"]
+    n = {c: main[c].nunique() for c in ("dataset", "lam", "seed", "sr_reading")}
+    alt = ", ".join(target_label(s) for s in dict.fromkeys(_clean(raw).scale_target)) or "not run"
+    return pd.DataFrame({
+        "grid": ["main (standardized y)", f"control: λ = 0, SR draws 1-{N_DRAWS - 1}",
+                 "second target scale (literal)"],
+        "records": [len(main), _new_draws(control), len(raw)],
+        "what it varies": [f"{n['dataset']} data sets x {n['lam']} λ x {n['seed']} seeds x "
+                           f"{n['sr_reading']} readings",
+                           f"{N_DRAWS - 1} extra SR random states per teacher "
+                           "(draw 0 is the main grid's λ = 0 cell)",
+                           f"the λ grid with the target {alt}"]})
+
+
+def grid_summary(grids: dict) -> pd.DataFrame:
+    """:func:`summarize_by_lambda` of the main grid and the second target scale together."""
+    return summarize_by_lambda(pd.concat([grids["main"], grids["raw"]], ignore_index=True))
+
+
+def paper_table6() -> pd.DataFrame:
+    """The paper's Table 6 through :func:`paper_style_improvement`: first (λ = 0), best,
+    best λ and % per data set."""
+    return paper_names(_table6())[["dataset", "first", "best", "best_lam", "pct"]].round(4)
+
+
+def student_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Student test R², ``mean [95 % CI]`` over seeds, per data set and λ (rows) and SR
+    reading (columns), standardized target."""
+    tab = summary[(summary.metric == "student_r2")
+                  & (summary.scale_target.map(target_label) == "standardized y")]
+    tab = paper_names(tab).assign(**{"mean [95 % CI]": [
+        f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in zip(tab["mean"], tab.ci_lo, tab.ci_hi)]})
+    return tab.pivot_table(index=["dataset", "lam"], columns="sr_reading", values="mean [95 % CI]",
+                           aggfunc="first")
+
+
+def blowup_table(main: pd.DataFrame) -> pd.DataFrame:
+    """:func:`blowups` as the chapter shows it."""
+    return paper_names(blowups(main)).round(3)
+
+
+_SELECTION_COLS = ["pct_lambda", "pct_control", "delta_lambda", "delta_control"]
+
+
+def selection_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_selection` per (reading, data set, seed), the columns the chapter shows."""
+    return paper_names(comparison)[
+        ["sr_reading", "dataset", "seed", "first_lambda", "best_lambda", "best_lam", "pct_lambda",
+         "delta_lambda", "best_control", "best_sr_draw", "pct_control", "delta_control"]].round(3)
+
+
+def selection_means(comparison: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Best-λ and control improvements (% and ΔR²) averaged per (reading, ``by``):
+    ``by="seed"`` is the paper's average over data sets, ``by="dataset"`` the mean over seeds."""
+    out = comparison.groupby(["sr_reading", by])[_SELECTION_COLS].mean().reset_index()
+    return paper_names(out).round(3)
+
+
+def tests_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """:func:`honest_tests` with the columns the chapter shows."""
+    cols = ["sr_reading", "dataset", "n", "n_nonzero", "mean_diff", "mean_ci_lo", "mean_ci_hi",
+            "median_diff", "median_ci_lo", "median_ci_hi", "p_value", "rank_biserial", "testable"]
+    return paper_names(tests)[cols].round(4)
+
+
+def chosen_lams(honest: pd.DataFrame) -> pd.DataFrame:
+    """Per (reading, data set): the λ chosen on validation and by test, seed by seed, and how
+    often validation keeps λ = 0 (``share_lam0``)."""
+    chosen = honest.groupby(["sr_reading", "dataset"]).agg(
+        honest_lams=("lam_honest", lambda s: ", ".join(f"{v:g}" for v in s)),
+        oracle_lams=("lam_oracle", lambda s: ", ".join(f"{v:g}" for v in s)),
+        share_lam0=("lam_honest", lambda s: float(np.mean(np.isclose(s, 0.0))))).reset_index()
+    return paper_names(chosen).round(2)
+
+
+def headline_table(head: pd.DataFrame) -> pd.DataFrame:
+    """:func:`headline` with ``mean [95 % CI]`` and median, in % and in ΔR²."""
+    shown = head.assign(**{
+        "% (mean [95 % CI])": [f"{m:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+                               for m, lo, hi in zip(head.pct_mean, head.pct_ci_lo, head.pct_ci_hi)],
+        "% median": head.pct_median.round(1),
+        "ΔR² (mean [95 % CI])": [f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]" for m, lo, hi in
+                                 zip(head.delta_mean, head.delta_ci_lo, head.delta_ci_hi)],
+        "ΔR² median": head.delta_median.round(3)})
+    return shown[["sr_reading", "procedure", "seeds", "% (mean [95 % CI])", "% median",
+                  "ΔR² (mean [95 % CI])", "ΔR² median"]]
+
+
+def improvement_markdown(verdict: Verdict) -> str:
+    """The improvement verdict per SR reading (S, C, M and the reading's verdict) as a
+    Markdown table."""
+    yes = {True: "yes", False: "no"}
+    rows = ["| SR reading | honest-λ improvement | ΔR² | Wilcoxon p (pairs) | control: best of "
+            f"{N_DRAWS} draws | S | C | M | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+    rows += [f"| {k} | {v['honest_pct']:+.1f} % | {v['honest_delta']:+.3f} | {v['p_value']:.3g} "
+             f"({v['n_pairs']}) | {v['control_pct']:+.1f} % | {yes[v['significant']]} "
+             f"| {yes[v['exceeds_control']]} | {yes[v['magnitude']]} | **{v['verdict']}** |"
+             for k, v in verdict.numbers["per_reading"].items()]
+    return "\n".join(rows)
+
+
+def teacher_competence_table(main: pd.DataFrame, raw: pd.DataFrame):
+    """λ = 0 teacher test R² per (data set, seed) and target scaling, and whether the cell
+    is competent (a styled pivot table)."""
+    comp, _ = teacher_cells(main, raw)
+    comp = comp.assign(target=comp.scale_target.map(target_label),
+                       competent=np.where(comp.competent, "yes", "NO: left out"))
+    return (paper_names(comp)
+            .pivot_table(index=["dataset", "seed"], columns="target",
+                         values=["teacher_r2", "competent"], aggfunc="first")
+            .style.format(precision=3))
+
+
+def degradation_table(main: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """:func:`teacher_degradation` of the competent cells, as the chapter shows it."""
+    _, deg = teacher_cells(main, raw)
+    deg = paper_names(deg).assign(target=deg.scale_target.map(target_label))
+    return deg[["target", "dataset", "lam", "teacher_r2_base", "teacher_r2", "n", "mean_diff",
+                "ci_lo", "ci_hi", "median_diff", "degraded"]].round(4)
+
+
+# --------------------------------------------------------------------------------------
 # figures
 # --------------------------------------------------------------------------------------
-_READING_STYLE = {"literal": ("tab:blue", "o"), "converged": ("tab:orange", "s")}
-
-
-def _symlog(ax, lams):
-    ax.set_xscale("symlog", linthresh=1e-3, linscale=0.5)
-    ax.set_xticks(sorted(lams))
-    ax.set_xticklabels([f"{lam:g}" for lam in sorted(lams)], rotation=45)
-    ax.set_xlabel("λ (Jacobian penalty weight)")
-
-
 def _panels(n, width=3.4, height=3.0):
     import matplotlib.pyplot as plt
     ncols = min(n, 3) if n > 1 else 1
@@ -581,6 +747,8 @@ def _band_panels(s: pd.DataFrame, group: str, style, ylabel: str, title: str, na
                  medians: bool = False):
     """One panel per data set: mean line with its 95 % CI band vs λ, one line per ``group``
     value; ``style(value) -> (color, marker, label)``."""
+    from .plots import lam_axis
+
     datasets = list(dict.fromkeys(s.dataset))
     fig, axes = _panels(len(datasets))
     for ax, ds in zip(axes, datasets):
@@ -593,7 +761,7 @@ def _band_panels(s: pd.DataFrame, group: str, style, ylabel: str, title: str, na
             if medians:
                 ax.plot(g.lam, g["median"], ls="none", marker=marker, mfc="none", color=color,
                         label=label.replace("mean", "median"))
-        _symlog(ax, d.lam.unique())
+        lam_axis(ax, d.lam.unique())
         ax.set_title((names or {}).get(ds, ds))
         ax.set_ylabel(ylabel)
     axes[0].legend(fontsize=7)
@@ -607,9 +775,11 @@ def plot_lambda_curves(summary: pd.DataFrame, metric: str = "student_r2", names=
     s = summary[(summary.metric == metric)
                 & (summary.scale_target.map(target_label) == "standardized y")]
 
+    from .plots import READING_COLORS, READING_MARKERS
+
     def style(reading):
-        color, marker = _READING_STYLE.get(reading, ("gray", "^"))
-        return color, marker, f"{reading}: mean"
+        return (READING_COLORS.get(reading, "gray"), READING_MARKERS.get(reading, "^"),
+                f"{reading}: mean")
     return _band_panels(s, "sr_reading", style, "student test R² (–)",
                         "Symbolic student vs λ: mean with 95 % bootstrap interval over seeds",
                         names, medians=True)
@@ -665,7 +835,7 @@ def plot_honest(honest: pd.DataFrame, names=None):
         for ds, g in h.groupby("dataset", sort=False):
             ax.scatter(g.test_base, g.test_honest, marker=markers[ds], alpha=0.75,
                        label=(names or {}).get(ds, ds))
-        vals = _finite(np.r_[h.test_base, h.test_honest])
+        vals = finite_values(np.r_[h.test_base, h.test_honest])
         lo, hi = (vals.min(), vals.max()) if vals.size else (0, 1)
         pad = 0.05 * (hi - lo or 1)
         ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="k", lw=0.8, ls="--")
@@ -680,8 +850,11 @@ def plot_honest(honest: pd.DataFrame, names=None):
 __all__ = ["robustness_sweep", "resolve_seeds", "bootstrap_ci", "summarize_by_lambda",
            "paper_style_improvement", "selection_bias", "average_over_datasets",
            "compare_selection", "honest_lambda", "paired_test", "honest_tests",
-           "teacher_degradation", "blowups", "headline", "verdict_improvement",
-           "verdict_teacher", "plot_lambda_curves", "plot_teacher_curves",
-           "plot_selection_bias", "plot_honest", "VALIDATION_SIZE", "N_DRAWS",
-           "GRID_OVERRIDES", "TEACHER_TOLERANCE", "MIN_WILCOXON_N", "ALT_TARGET_SD",
-           "student_competence", "target_label"]
+           "teacher_degradation", "teacher_cells", "blowups", "headline", "verdict_improvement",
+           "verdict_teacher", "verdicts", "glues", "rule", "RULES", "THRESHOLDS", "grid_table",
+           "grid_summary", "paper_table6", "student_table", "blowup_table", "selection_table",
+           "selection_means", "tests_table", "chosen_lams", "headline_table",
+           "improvement_markdown", "teacher_competence_table", "degradation_table",
+           "plot_lambda_curves", "plot_teacher_curves", "plot_selection_bias", "plot_honest",
+           "VALIDATION_SIZE", "N_DRAWS", "GRID_OVERRIDES", "TEACHER_TOLERANCE", "MIN_WILCOXON_N",
+           "ALT_TARGET_SD", "student_competence", "target_label"]

@@ -47,44 +47,24 @@ results_dir = None
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-from IPython.display import Markdown, display
-from myst_nb import glue
+from IPython.display import Markdown
 
-from distillkit import competence, paper
+from distillkit import paper
 from distillkit import robustness as rb
-from distillkit.book import check_parameters, write_verdict
-from distillkit.data import DATASETS
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
-datasets = list(DATASETS) if datasets is None else list(datasets)
-seed_list = rb.resolve_seeds(profile, seeds)
-names = paper.NAMES
-
+ch = Chapter("08_robustness", globals())
 t0 = time.perf_counter()
-grids = rb.robustness_sweep(profile, datasets=datasets, lams=lams, seeds=seed_list,
+grids = rb.robustness_sweep(profile, datasets=datasets, lams=lams, seeds=seeds,
                             sr_readings=sr_readings, n_jobs=n_jobs)
-sweep_seconds = time.perf_counter() - t0
-main, control, raw = grids["main"], grids["control"], grids["raw"]
-lam_grid = sorted(main.lam.unique())
-n_new_draws = len(control) - len(control.query("sr_draw == 0"))
+seconds = time.perf_counter() - t0
 
-glue("ch8_profile", profile, display=False)
-glue("ch8_n_seeds", len(seed_list), display=False)
-glue("ch8_n_datasets", len(datasets), display=False)
-glue("ch8_n_lams", len(lam_grid), display=False)
-glue("ch8_n_cells", len(main) + n_new_draws + len(raw), display=False)
-glue("ch8_sweep_seconds", sweep_seconds, display=False)
-glue("ch8_paper_pct", paper.AVERAGE_IMPROVEMENT_PCT, display=False)
-glue("ch8_validation_pct", 100 * rb.VALIDATION_SIZE, display=False)
-pd.DataFrame({"grid": ["main (standardized y)", "control: λ = 0, SR draws 1-5", "raw y (literal)"],
-              "records": [len(main), n_new_draws, len(raw)],
-              "what it varies": [f"{len(datasets)} data sets x {len(lam_grid)} λ x "
-                                 f"{len(seed_list)} seeds x {len(sr_readings)} readings",
-                                 f"{rb.N_DRAWS - 1} extra SR random states per teacher "
-                                 "(draw 0 is the main grid's λ = 0 cell)",
-                                 "the λ grid with the target left in raw units"]})
+# %%
+main, control, raw = grids["main"], grids["control"], grids["raw"]
+verdicts = rb.verdicts(main, control, raw)
+verdict_table = ch.publish(verdicts)
+ch.glue(rb.glues(grids, verdicts), profile=profile, sweep_seconds=seconds)
+rb.grid_table(grids)
 
 # %% [markdown]
 # Profile **{glue:text}`ch8_profile`**: {glue:text}`ch8_n_datasets` data sets,
@@ -102,9 +82,7 @@ pd.DataFrame({"grid": ["main (standardized y)", "control: λ = 0, SR draws 1-5",
 # Table 6, our function gives back the headline:
 
 # %%
-t6 = rb.paper_style_improvement(paper.TABLE6.assign(seed=0, sr_reading="paper (Table 6)"))
-glue("ch8_paper_recomputed", float(t6.pct.mean()), display=False)
-t6.assign(dataset=t6.dataset.map(names))[["dataset", "first", "best", "best_lam", "pct"]].round(4)
+rb.paper_table6()
 
 # %% [markdown]
 # Paper reports {glue:text}`ch8_paper_pct:.0f` %; its Table 6 gives
@@ -119,17 +97,12 @@ t6.assign(dataset=t6.dataset.map(names))[["dataset", "first", "best", "best_lam"
 # fixed random generator) as line and band; the median as open markers.
 
 # %%
-summary = rb.summarize_by_lambda(pd.concat([main, raw], ignore_index=True))
-fig = rb.plot_lambda_curves(summary, names=names)
+summary = rb.grid_summary(grids)
+fig = rb.plot_lambda_curves(summary, names=paper.NAMES)
 plt.show()
 
 # %%
-tab = summary[(summary.metric == "student_r2")
-              & (summary.scale_target.map(rb.target_label) == "standardized y")]
-tab = tab.assign(dataset=tab.dataset.map(names), **{"mean [95 % CI]": [
-    f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in zip(tab["mean"], tab.ci_lo, tab.ci_hi)]})
-tab.pivot_table(index=["dataset", "lam"], columns="sr_reading", values="mean [95 % CI]",
-                aggfunc="first")
+rb.student_table(summary)
 
 # %% [markdown]
 # ### Means, medians and blow-ups
@@ -141,11 +114,7 @@ tab.pivot_table(index=["dataset", "lam"], columns="sr_reading", values="mean [95
 # $R^2$. A few such runs drag a mean far below the median.
 
 # %%
-bl = rb.blowups(main)
-glue("ch8_blowup_frac", float(bl.blowup.sum() / bl.cells.sum()), display=False)
-glue("ch8_negative_frac", float(bl.negative.sum() / bl.cells.sum()), display=False)
-glue("ch8_nonfinite", int(bl.nonfinite.sum()), display=False)
-bl.assign(dataset=bl.dataset.map(names)).round(3)
+rb.blowup_table(main)
 
 # %% [markdown]
 # Over the main grid, {glue:text}`ch8_blowup_frac:.1%` of the runs blow up on some test
@@ -164,27 +133,21 @@ bl.assign(dataset=bl.dataset.map(names)).round(3)
 
 # %% tags=["output_scroll"]
 comparison = rb.compare_selection(main, control)
-comparison.assign(dataset=comparison.dataset.map(names))[
-    ["sr_reading", "dataset", "seed", "first_lambda", "best_lambda", "best_lam", "pct_lambda",
-     "delta_lambda", "best_control", "best_sr_draw", "pct_control", "delta_control"]].round(3)
+rb.selection_table(comparison)
 
 # %% [markdown]
 # Per data set and seed above ("first" is the same λ = 0 run in both), the paper's average
 # over data sets per seed below, then per data set averaged over seeds.
 
 # %%
-per_seed = comparison.groupby(["sr_reading", "seed"])[
-    ["pct_lambda", "pct_control", "delta_lambda", "delta_control"]].mean().reset_index()
-per_seed.round(3)
+rb.selection_means(comparison, "seed")
 
 # %%
-fig = rb.plot_selection_bias(comparison, names=names)
+fig = rb.plot_selection_bias(comparison, names=paper.NAMES)
 plt.show()
 
 # %%
-per_ds = comparison.groupby(["sr_reading", "dataset"])[
-    ["pct_lambda", "pct_control", "delta_lambda", "delta_control"]].mean().reset_index()
-per_ds.assign(dataset=per_ds.dataset.map(names)).round(3)
+rb.selection_means(comparison, "dataset")
 
 # %% [markdown]
 # ## Honest $\lambda$: chosen on validation, judged on test
@@ -201,22 +164,14 @@ per_ds.assign(dataset=per_ds.dataset.map(names)).round(3)
 
 # %%
 honest = rb.honest_lambda(main)
-tests = rb.honest_tests(honest)
-glue("ch8_min_n", rb.MIN_WILCOXON_N, display=False)
-cols = ["sr_reading", "dataset", "n", "n_nonzero", "mean_diff", "mean_ci_lo", "mean_ci_hi",
-        "median_diff", "median_ci_lo", "median_ci_hi", "p_value", "rank_biserial", "testable"]
-tests.assign(dataset=tests.dataset.map(lambda d: names.get(d, d)))[cols].round(4)
+rb.tests_table(rb.honest_tests(honest))
 
 # %%
-fig = rb.plot_honest(honest, names=names)
+fig = rb.plot_honest(honest, names=paper.NAMES)
 plt.show()
 
 # %%
-chosen = honest.groupby(["sr_reading", "dataset"]).agg(
-    honest_lams=("lam_honest", lambda s: ", ".join(f"{v:g}" for v in s)),
-    oracle_lams=("lam_oracle", lambda s: ", ".join(f"{v:g}" for v in s)),
-    share_lam0=("lam_honest", lambda s: float(np.mean(np.isclose(s, 0.0))))).reset_index()
-chosen.assign(dataset=chosen.dataset.map(names)).round(2)
+rb.chosen_lams(honest)
 
 # %% [markdown]
 # The table lists, seed by seed, the $\lambda$ chosen on validation and the one the
@@ -229,35 +184,10 @@ chosen.assign(dataset=chosen.dataset.map(names)).round(2)
 # over seeds (95 % bootstrap interval over seeds), in % and in absolute $\Delta R^2$.
 
 # %%
-head = rb.headline(main, control)
-shown = head.assign(**{
-    "% (mean [95 % CI])": [f"{m:+.1f} [{lo:+.1f}, {hi:+.1f}]"
-                           for m, lo, hi in zip(head.pct_mean, head.pct_ci_lo, head.pct_ci_hi)],
-    "% median": head.pct_median.round(1),
-    "ΔR² (mean [95 % CI])": [f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]" for m, lo, hi in
-                             zip(head.delta_mean, head.delta_ci_lo, head.delta_ci_hi)],
-    "ΔR² median": head.delta_median.round(3)})
-shown[["sr_reading", "procedure", "seeds", "% (mean [95 % CI])", "% median",
-      "ΔR² (mean [95 % CI])", "ΔR² median"]]
+rb.headline_table(rb.headline(main, control))
 
 # %% mystnb={"markdown_format": "myst"}
-verdict1 = rb.verdict_improvement(main, control)
-oracle = head[head.procedure.str.startswith("best λ")].set_index("sr_reading")
-glue("ch8_oracle_summary", ", ".join(f"{oracle.loc[k, 'pct_mean']:+.1f} % ({k})"
-                                     for k in oracle.index), display=False)
-glue("ch8_control_summary", ", ".join(f"{v['control_pct']:+.1f} % ({k})"
-                                      for k, v in verdict1["per_reading"].items()), display=False)
-glue("ch8_honest_summary", ", ".join(f"{v['honest_pct']:+.1f} %, ΔR² {v['honest_delta']:+.3f} ({k})"
-                                     for k, v in verdict1["per_reading"].items()), display=False)
-glue("ch8_verdict_improvement", verdict1["verdict"], display=False)
-yes = {True: "yes", False: "no"}
-display(Markdown("\n".join(
-    ["| SR reading | honest-λ improvement | ΔR² | Wilcoxon p (pairs) | control: best of 6 draws "
-     "| S | C | M | verdict |", "|---|---|---|---|---|---|---|---|---|"]
-    + [f"| {k} | {v['honest_pct']:+.1f} % | {v['honest_delta']:+.3f} | {v['p_value']:.3g} "
-       f"({v['n_pairs']}) | {v['control_pct']:+.1f} % | {yes[v['significant']]} "
-       f"| {yes[v['exceeds_control']]} | {yes[v['magnitude']]} | **{v['verdict']}** |"
-       for k, v in verdict1["per_reading"].items()])))
+Markdown(rb.improvement_markdown(verdicts[0]))
 
 # %% [markdown]
 # Paper reports **+{glue:text}`ch8_paper_pct:.0f` %** from the best $\lambda$ on test in
@@ -266,19 +196,12 @@ display(Markdown("\n".join(
 # on an unregularized teacher gives {glue:text}`ch8_control_summary`; choosing $\lambda$
 # on validation gives {glue:text}`ch8_honest_summary`.
 #
-# The rules behind the verdict (`distillkit.robustness.verdict_improvement`), per SR
-# reading: **S** the pooled Wilcoxon test of honest-$\lambda$ vs $\lambda = 0$ test $R^2$
-# is significant at 0.05 with a positive effect (rank-biserial > 0); **C** the honest
-# improvement exceeds the selection-bias control; **M** the upper end of its 95 %
-# interval reaches 120 %. Reproduced if S, C and M hold, not reproduced if neither S nor
-# C, partly reproduced otherwise; the readings are combined (the same verdict, else
-# partly reproduced), and fewer than three seeds give "inconclusive". Only competent
-# baselines count: a (reading, data set) whose seed-mean $\lambda = 0$ student is more than
-# 0.05 $R^2$ below the paper's $\lambda = 0$ student is left out, and the evidence says how
-# many were.
+# The rule behind the verdict (`distillkit.robustness.RULES`, thresholds in
+# `distillkit.robustness.THRESHOLDS`): {glue:text}`ch8_improvement_rule` We measure:
+# {glue:text}`ch8_improvement_evidence`
 #
 # **Verdict on "120 % average improvement survives seeds and honest λ selection":
-# {glue:text}`ch8_verdict_improvement`.**
+# {glue:text}`ch8_improvement_verdict`.**
 #
 # ## Does the teacher degrade with $\lambda$? Two target scales
 #
@@ -299,59 +222,25 @@ display(Markdown("\n".join(
 # standardized teacher on the same data set and seed. The table below marks each cell.
 
 # %%
-fig = rb.plot_teacher_curves(summary, names=names)
+fig = rb.plot_teacher_curves(summary, names=paper.NAMES)
 plt.show()
 
 # %%
-verdict2 = rb.verdict_teacher(main, raw)
-deg = verdict2["table"]
-glue("ch8_teacher_tol", rb.TEACHER_TOLERANCE, display=False)
-glue("ch8_alt_sd", f"{rb.ALT_TARGET_SD:g}", display=False)
-glue("ch8_competence_tol", f"{competence.TOLERANCE:g}", display=False)
-comp = verdict2["competence"].assign(target=lambda d: d.scale_target.map(rb.target_label))
-base_mean = comp.groupby("target").teacher_r2.mean()
-glue("ch8_teacher_base_std", float(base_mean.get("standardized y", np.nan)), display=False)
-glue("ch8_teacher_base_raw", float(base_mean.drop("standardized y", errors="ignore").mean()),
-     display=False)
-display(comp.assign(dataset=comp.dataset.map(names),
-                    competent=np.where(comp.competent, "yes", "NO: left out"))
-        .pivot_table(index=["dataset", "seed"], columns="target",
-                     values=["teacher_r2", "competent"], aggfunc="first")
-        .style.format(precision=3))
-glue("ch8_verdict_teacher", verdict2["verdict"], display=False)
-glue("ch8_teacher_evidence", verdict2["evidence"], display=False)
-deg.assign(dataset=deg.dataset.map(names), target=deg.scale_target.map(rb.target_label))[
-    ["target", "dataset", "lam", "teacher_r2_base", "teacher_r2", "n", "mean_diff", "ci_lo",
-     "ci_hi", "median_diff", "degraded"]].round(4)
+rb.teacher_competence_table(main, raw)
+
+# %%
+rb.degradation_table(main, raw)
 
 # %% [markdown]
 # How good is the teacher to begin with? At $\lambda = 0$ its mean test $R^2$ over data
 # sets and seeds is {glue:text}`ch8_teacher_base_std:.3f` with the standardized target and
 # {glue:text}`ch8_teacher_base_raw:.3f` with the second target scale.
 #
-# A (data set, $\lambda$) cell counts as *degraded* when the teacher's mean paired test
-# $R^2$ drop against $\lambda = 0$ exceeds {glue:text}`ch8_teacher_tol` and its 95 %
-# bootstrap interval lies below zero. The claim holds for a target scaling when no cell
-# degrades, and is undecided if none of its cells is competent; reproduced if it holds for
-# both scalings, partly reproduced if for one, not reproduced if for neither,
-# inconclusive if neither is decided. We measure: {glue:text}`ch8_teacher_evidence`
+# The rule (`distillkit.robustness.RULES`): {glue:text}`ch8_teacher_rule` We measure:
+# {glue:text}`ch8_teacher_evidence`
 #
 # **Verdict on "the teacher does not degrade with λ (both target scales)":
-# {glue:text}`ch8_verdict_teacher`.**
+# {glue:text}`ch8_teacher_verdict`.**
 
 # %%
-p1 = write_verdict(
-    "The 120 % average student improvement survives seeds and honest λ selection",
-    verdict1["verdict"], verdict1["evidence"], chapter="08_robustness", results_dir=results_dir,
-    paper=f"+{paper.AVERAGE_IMPROVEMENT_PCT:.0f} % (best of six λ by test R², one run)",
-    ours="; ".join(f"{k}: {v['honest_pct']:+.1f} % honest λ vs {v['control_pct']:+.1f} % "
-                   f"best-of-6 noise control" for k, v in verdict1["per_reading"].items()))
-worst = deg.groupby("scale_target").mean_diff.min() if len(deg) else pd.Series(dtype=float)
-p2 = write_verdict(
-    "The teacher does not degrade with λ (standardized target and target sd 2)",
-    verdict2["verdict"], verdict2["evidence"], chapter="08_robustness", results_dir=results_dir,
-    paper="no degradation even at high λ (Figure 2, Concrete)",
-    ours="; ".join(f"{rb.target_label(s)}: worst mean change {v:+.3f} R²"
-                   for s, v in worst.items()))
-pd.DataFrame([{"claim": "120 % survives seeds and honest λ", "verdict": verdict1["verdict"]},
-              {"claim": "teacher does not degrade with λ", "verdict": verdict2["verdict"]}])
+verdict_table

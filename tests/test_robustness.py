@@ -239,3 +239,156 @@ def test_incompetent_lambda0_student_is_left_out_of_the_improvement():
 def test_target_label():
     assert rb.target_label(True) == "standardized y" and rb.target_label(1.0) == "standardized y"
     assert rb.target_label(False) == "raw y" and rb.target_label(2.0) == "centred y, sd 2"
+
+
+# --------------------------------------------------------------------------------------
+# verdicts() -> list[Verdict], the rules, the glued numbers and the chapter's tables
+# --------------------------------------------------------------------------------------
+def _control(main, step=0.001):
+    """Six SR draws at λ = 0 that differ by ``step`` each (almost no selection gain)."""
+    base = main.query("lam == 0")
+    return pd.concat([base.assign(sr_draw=d, student_r2=base.student_r2 + step * d)
+                      for d in range(rb.N_DRAWS)], ignore_index=True)
+
+
+def _grids(main, raw=None):
+    raw = main.assign(scale_target=2.0) if raw is None else raw
+    return {"main": main, "control": _control(main), "raw": raw}
+
+
+def _by_key(verdicts):
+    return {v.key: v for v in verdicts}
+
+
+@pytest.mark.parametrize("effect, n_seeds, expected", [
+    (0.45, 8, "reproduced"),  # significant, beats the control, reaches 120 %
+    (0.05, 8, "partly reproduced"),  # significant and beats the control, far below 120 %
+    (0.0, 8, "not reproduced"),  # λ does nothing
+    (0.45, 2, "inconclusive"),  # too few seeds
+])
+def test_verdicts_improvement_outcomes(effect, n_seeds, expected):
+    main = _records(n_seeds=n_seeds, effect=effect, noise=0.02 if effect else 0.0)
+    v = _by_key(rb.verdicts(main, _control(main), main.assign(scale_target=2.0)))["improvement"]
+    assert v.verdict == expected, v.evidence
+    assert v.rule == rb.rule("improvement")
+    lit = v.numbers["per_reading"]["literal"]
+    assert f"honest λ {lit['honest_pct']:+.1f} %" in v.evidence
+    assert f"{n_seeds} seeds x 3 data sets" in v.evidence
+    assert v.ours == (f"literal: {lit['honest_pct']:+.1f} % honest λ vs {lit['control_pct']:+.1f} % "
+                      "best-of-6 noise control")
+    assert v.paper.startswith("+120 %")
+    if expected == "partly reproduced":
+        assert lit["significant"] and lit["exceeds_control"] and not lit["magnitude"]
+
+
+@pytest.mark.parametrize("std_drop, alt_drop, n_seeds, expected", [
+    (0.0, 0.0, 8, "reproduced"),
+    (0.0, 0.2, 8, "partly reproduced"),
+    (0.2, 0.2, 8, "not reproduced"),
+    (0.0, 0.0, 2, "inconclusive"),
+])
+def test_verdicts_teacher_outcomes(std_drop, alt_drop, n_seeds, expected):
+    main = _records(n_seeds=n_seeds, teacher_drop=std_drop)
+    raw = _records(n_seeds=n_seeds, teacher_drop=alt_drop).assign(scale_target=2.0)
+    v = _by_key(rb.verdicts(main, _control(main), raw))["teacher"]
+    assert v.verdict == expected, v.evidence
+    assert v.rule == rb.rule("teacher")
+    assert v.claim.endswith("(standardized target and target sd 2)")
+    assert v.numbers["holds"] == {"standardized y": std_drop == 0, "centred y, sd 2": alt_drop == 0}
+    worst = v.numbers["worst"]
+    assert set(worst) == {"standardized y", "centred y, sd 2"}
+    for label, change in worst.items():
+        assert f"{label}: worst mean change {change:+.3f} R²" in v.ours
+        assert f"worst mean change {change:+.3f}" in v.evidence
+    assert f"paired over {n_seeds} seeds, tolerance 0.02 R²" in v.evidence
+    if alt_drop:  # λ = 0.5 drops the teacher by 0.1 R² on average
+        assert worst["centred y, sd 2"] == pytest.approx(-0.1, abs=0.01)
+
+
+def test_rules_carry_the_thresholds():
+    imp, tea = rb.rule("improvement"), rb.rule("teacher")
+    assert "p < 0.05" in imp and "reaches 120 %" in imp and "best of 6 SR draws" in imp
+    assert "at most 0.05 R² below the paper's λ = 0 student" in imp
+    assert "fewer than 3 seeds" in imp and "fewer than 3 seeds" in tea
+    assert "exceeds 0.02 R²" in tea and "at most 0.05 R² below the standardized" in tea
+    assert "{" not in imp + tea
+
+
+def test_rule_text_follows_thresholds(monkeypatch):
+    monkeypatch.setitem(rb.THRESHOLDS, "teacher_tol", 0.07)
+    monkeypatch.setitem(rb.THRESHOLDS, "min_seeds", 4)
+    assert "exceeds 0.07 R²" in rb.rule("teacher") and "fewer than 4 seeds" in rb.rule("teacher")
+
+
+def test_verdict_teacher_applies_its_tolerance():
+    # the evidence names the tolerance the degradation table used
+    main = _records(teacher_drop=0.2)
+    raw = main.assign(scale_target=2.0)
+    assert rb.verdict_teacher(main, raw)["verdict"] == "not reproduced"
+    loose = rb.verdict_teacher(main, raw, tol=0.5)  # a 0.1 R² drop is within 0.5
+    assert loose["verdict"] == "reproduced" and "tolerance 0.5 R²" in loose["evidence"]
+    assert not loose["table"].degraded.any()
+
+
+def test_glues_are_the_numbers_of_the_grids_and_verdicts():
+    main = _records(n_seeds=4, effect=0.05, noise=0.02, readings=("literal", "converged"))
+    grids = _grids(main)
+    verdicts = rb.verdicts(grids["main"], grids["control"], grids["raw"])
+    g = rb.glues(grids, verdicts)
+    assert g["n_seeds"] == 4 and g["n_datasets"] == 3 and g["n_lams"] == len(LAMS)
+    assert g["n_cells"] == len(main) + 5 * len(main.query("lam == 0")) + len(main)
+    assert g["paper_recomputed"] == pytest.approx(119.6, abs=0.1)
+    assert g["validation_pct"] == 20 and g["min_n"] == 6 and g["alt_sd"] == "2"
+    per = _by_key(verdicts)["improvement"].numbers["per_reading"]
+    assert g["control_summary"] == (f"{per['converged']['control_pct']:+.1f} % (converged), "
+                                    f"{per['literal']['control_pct']:+.1f} % (literal)")
+    assert f"ΔR² {per['literal']['honest_delta']:+.3f} (literal)" in g["honest_summary"]
+    assert g["teacher_base_std"] == pytest.approx(0.8, abs=0.01)
+    assert g["blowup_frac"] == 0 and g["nonfinite"] == 0
+
+
+def test_chapter_tables_build():
+    main = _records(n_seeds=3, readings=("literal", "converged"), datasets=("a", "concrete"))
+    grids = _grids(main)
+    verdicts = rb.verdicts(grids["main"], grids["control"], grids["raw"])
+    grid = rb.grid_table(grids)
+    assert list(grid.records) == [len(main), 5 * len(main.query("lam == 0")), len(main)]
+    assert "centred y, sd 2" in grid["what it varies"].iloc[2]
+    t6 = rb.paper_table6().set_index("dataset")
+    assert list(t6.index) == [paper.NAMES[d] for d in sorted(paper.NAMES)]
+    assert t6.loc["Concrete Strength", "pct"] == pytest.approx(515.67, abs=0.01)
+    st = rb.student_table(rb.grid_summary(grids))
+    assert st.shape == (2 * len(LAMS), 2) and "Concrete Strength" in st.index.get_level_values(0)
+    comparison = rb.compare_selection(main, grids["control"])
+    assert len(rb.selection_table(comparison)) == 2 * 2 * 3
+    assert len(rb.selection_means(comparison, "seed")) == 2 * 3
+    assert len(rb.selection_means(comparison, "dataset")) == 2 * 2
+    honest = rb.honest_lambda(main)
+    assert len(rb.tests_table(rb.honest_tests(honest))) == 2 * 3
+    assert rb.chosen_lams(honest).share_lam0.between(0, 1).all()
+    assert len(rb.headline_table(rb.headline(main, grids["control"]))) == 2 * 3
+    md = rb.improvement_markdown(_by_key(verdicts)["improvement"]).splitlines()
+    assert len(md) == 2 + 2 and md[2].startswith("| converged |")
+    assert len(rb.degradation_table(main, grids["raw"])) == 2 * 2 * (len(LAMS) - 1)
+    assert rb.teacher_competence_table(main, grids["raw"]).data.shape == (2 * 3, 4)
+    assert len(rb.blowup_table(main)) == 2 * 2
+
+
+def test_resolve_seeds_is_params_with_the_robustness_default():
+    from distillkit import params
+    assert params.resolve_seeds("paper", key="robustness_seeds") == (0, 1, 2, 3, 4)
+    assert params.resolve_seeds("paper") == (0,)  # chapters 1-6: the profile's seeds
+    assert rb.resolve_seeds("paper", "3") == [0, 1, 2]  # papermill passes text
+    assert rb.resolve_seeds("paper", "[4, 7]") == [4, 7]
+    with pytest.raises(ValueError):
+        rb.resolve_seeds("paper", 0)
+
+
+def test_statistics_come_from_metrics():
+    from distillkit import metrics
+    assert rb.bootstrap_ci is metrics.bootstrap_ci and rb.paired_test is metrics.paired_test
+    # the improvement in % uses the one convention of metrics.improvement_pct: 0 over 0 is 0
+    rows = [{"dataset": "a", "seed": 0, "sr_reading": "literal", "lam": lam, "student_r2": 0.0,
+             "student_val_r2": 0.1} for lam in LAMS]
+    assert rb.paper_style_improvement(pd.DataFrame(rows)).pct.iloc[0] == 0.0
+    assert rb.honest_lambda(pd.DataFrame(rows)).pct.iloc[0] == 0.0
