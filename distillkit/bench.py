@@ -1,4 +1,5 @@
-"""What the smoothness penalties cost: per-step timings, ensembles, full training runs.
+"""What the smoothness penalties cost: per-step timings and ensembles (full lone-teacher
+training runs: :func:`distillkit.cost.training_times`, which takes the methods below).
 
 The paper reports that its regularizer makes training "roughly 10x" slower and that the
 cost grows with the input dimension (Sections 3.2, 4.2, Limitations). This module
@@ -369,54 +370,6 @@ def add_roofline(ens: pd.DataFrame, peak_gflops: dict) -> pd.DataFrame:
     return df
 
 
-def time_training(dataset: str = "concrete", lams=(0.0, 0.001, 0.01, 0.05, 0.1, 0.5),
-                  methods=("exact",), epochs: int = 100, batch: int = 128, hidden=(100,),
-                  seed: int = 0, threads: int | None = 1, repeats: int = 1, device="cpu",
-                  progress: bool = False) -> pd.DataFrame:
-    """Full training wall time of one teacher per λ on a real data set (paper Figure 2).
-
-    ``methods`` is one method name or several (keys of :data:`METHOD_SPECS` that
-    compute a penalty: ``exact`` (fast engine), ``exact_autograd``, ``autograd``,
-    ``projection``, ``jacrev``, ``jacfwd``, ``lipschitz``, ...). At λ = 0 a method trains without the
-    penalty on its own engine, so ``ratio_to_lam0`` is the cost of the regularizer
-    within one implementation. Uses the paper configuration's train split.
-    """
-    from .pipeline import make_split, resolve_config
-
-    penalties = [methods] if isinstance(methods, str) else list(methods)
-    for p in penalties:
-        if p not in METHOD_SPECS or not METHOD_SPECS[p][3]:
-            raise ValueError(f"methods must name regularized methods of {tuple(METHOD_SPECS)}, got {p!r}")
-    split = make_split(dataset, seed, 0.0, resolve_config("paper"))
-    X, y = split.X_train, split.y_train
-    cells = [(r, p, lam) for r in range(repeats) for p in penalties for lam in lams]
-    if progress:
-        from tqdm.auto import tqdm
-        cells = tqdm(cells, desc=f"training on {dataset}")
-    times = {}
-    with torch_threads(threads) as used:
-        for p in penalties:  # warm-up: first-call costs (allocations, torch.func tracing)
-            engine, pen, method, _ = METHOD_SPECS[p]
-            fit_teacher_ensemble(X, y, [max(lams)], [seed], hidden_layer_sizes=_hidden(hidden),
-                                 epochs=1, batch_size=batch, penalty=pen, jacobian_method=method,
-                                 engine=engine, device=device)
-        for _, p, lam in cells:
-            engine, pen, method, _ = METHOD_SPECS[p]
-            t0 = time.perf_counter()
-            fit_teacher_ensemble(X, y, [float(lam)], [seed], hidden_layer_sizes=_hidden(hidden),
-                                 epochs=epochs, batch_size=batch, penalty=pen, jacobian_method=method,
-                                 engine=engine, device=device)
-            times.setdefault((p, float(lam)), []).append(time.perf_counter() - t0)
-    rows = [{"dataset": dataset, "method": p, "engine": METHOD_SPECS[p][0], "lam": lam,
-             "seconds": statistics.median(ts), "epochs": epochs, "n_train": len(y),
-             "steps": epochs * math.ceil(len(y) / batch), "threads": used}
-            for (p, lam), ts in times.items()]
-    df = pd.DataFrame(rows)
-    lam0 = df[df.lam == 0].set_index("method")["seconds"]
-    df["ratio_to_lam0"] = df.seconds / df.method.map(lam0)
-    return df
-
-
 LABELS = {"plain": "plain (fast engine)", "exact": "exact, closed form (fast engine)",
           "plain_autograd": "plain (autograd)", "exact_autograd": "exact, closed form (autograd)",
           "autograd": "double backprop (autograd)", "projection": "random projection (autograd)",
@@ -467,7 +420,7 @@ def overhead_figure(grid: pd.DataFrame, paper_overhead: float | None = 10.0, col
 
 
 __all__ = ["overhead_figure", "LABELS", "METHOD_SPECS", "STEP_METHODS", "PAPER_SETTING", "machine_info", "torch_threads",
-           "time_methods", "time_steps", "step_table", "time_ensemble", "time_training",
+           "time_methods", "time_steps", "step_table", "time_ensemble",
            "ensemble_value", "peak_matmul_gflops", "fast_step_flops", "add_roofline"]
 
 

@@ -60,43 +60,16 @@ training_epochs = None  # epochs of the full training runs on Concrete (paper: 1
 threads = 1            # torch threads for step and training timings
 
 # %%
-import math
-from functools import partial
-
-import pandas as pd
 from IPython.display import display
-from myst_nb import glue
 
-from distillkit import bench, paper
-from distillkit.book import check_parameters, write_verdict
+from distillkit import bench, cost, paper
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
-CHAPTER = "07_cost_of_smoothness"
-SETTINGS = {
-    "smoke": dict(steps=200, grid_steps=30, dims=(8, 64), hiddens=(100,), ensemble_sizes=(1, 6, 30),
-                  ensemble_epochs=1, ensemble_repeats=1, ensemble_threads=(1,), training_epochs=5,
-                  training_methods=("exact", "lipschitz", "autograd", "jacfwd"), training_repeats=1,
-                  max_seconds=0.3),
-    "paper": dict(steps=2000, grid_steps=200, dims=(8, 32, 128, 512), hiddens=(100, 400),
-                  ensemble_sizes=(1, 6, 30), ensemble_epochs=10, ensemble_repeats=3,
-                  ensemble_threads=(1, None), training_epochs=100,
-                  training_methods=("exact", "lipschitz", "lipschitz_bound", "exact_autograd", "autograd", "jacfwd"),
-                  training_repeats=3, max_seconds=1.5),
-}
-cfg = dict(SETTINGS.get(profile, SETTINGS["paper"]))
-for key, value in dict(steps=steps, grid_steps=grid_steps, dims=dims, hiddens=hiddens,
-                       ensemble_sizes=ensemble_sizes, ensemble_epochs=ensemble_epochs,
-                       training_epochs=training_epochs).items():
-    if value is not None:
-        cfg[key] = value
-
-machine = bench.machine_info()
-glue("ch7_cpu", machine["cpu"], display=False)
-glue("ch7_cores", int(machine["usable_cores"]), display=False)
-glue("ch7_torch", machine["torch"], display=False)
-glue("ch7_threads", int(threads), display=False)
-glue("ch7_load", float(machine.get("load_avg_1min", math.nan)), display=False)
-glue("ch7_paper_overhead", float(paper.TRAINING_OVERHEAD), display=False)
+ch = Chapter("07_cost_of_smoothness", globals())
+cfg = cost.settings(profile, steps=steps, grid_steps=grid_steps, dims=dims, hiddens=hiddens,
+                    ensemble_sizes=ensemble_sizes, ensemble_epochs=ensemble_epochs,
+                    training_epochs=training_epochs)
+ch.glue(cost.machine_glues(bench.machine_info(), threads))
 
 # %% [markdown]
 # Machine: {glue:text}`ch7_cpu`, {glue:text}`ch7_cores` usable cores, torch
@@ -112,23 +85,9 @@ glue("ch7_paper_overhead", float(paper.TRAINING_OVERHEAD), display=False)
 # faster of the two plain steps.
 
 # %%
-setting = bench.step_table(dims=(bench.PAPER_SETTING["d"],), hiddens=(bench.PAPER_SETTING["hidden"],),
-                           steps=int(cfg["steps"]), threads=threads, max_seconds=4 * cfg["max_seconds"])
-at = setting.set_index("method")
-display(setting[["method", "engine", "median_us", "p10_us", "p90_us", "steps", "ratio", "ratio_engine",
-                 "ratio_best_plain"]]
-        .rename(columns={"median_us": "median µs", "p10_us": "p10 µs", "p90_us": "p90 µs"})
-        .style.format(precision=2).hide(axis="index"))
-
-ratio = {m: float(at.loc[m, "ratio_engine"]) for m in at.index}
-for m, v in ratio.items():
-    glue(f"ch7_ratio_{m}", v, display=False)
-glue("ch7_plain_us", float(at.loc["plain", "median_us"]), display=False)
-glue("ch7_exact_us", float(at.loc["exact", "median_us"]), display=False)
-glue("ch7_lipschitz_us", float(at.loc["lipschitz", "median_us"]), display=False)
-glue("ch7_plain_autograd_us", float(at.loc["plain_autograd", "median_us"]), display=False)
-glue("ch7_autograd_plain_over_exact", float(at.loc["plain_autograd", "median_us"] / at.loc["exact", "median_us"]),
-     display=False)
+setting = cost.setting_steps(cfg, threads)
+ch.glue(cost.setting_glues(setting))
+ch.table(cost.setting_display(setting), precision=2)
 
 # %% [markdown]
 # A regularized step with the closed-form penalty on our engine takes
@@ -144,9 +103,9 @@ glue("ch7_autograd_plain_over_exact", float(at.loc["plain_autograd", "median_us"
 #
 # The book's Lipschitz penalty (largest squared gradient norm over the batch) takes
 # {glue:text}`ch7_lipschitz_us:.0f` µs on our engine, **{glue:text}`ch7_ratio_lipschitz:.2f`×**
-# a plain step (our target was at most 1.3×): on top of the Jacobian's work it needs a
-# per-sample norm, a maximum over the batch, and a gather and scatter of one Jacobian row,
-# four small kernels whose fixed cost is most of their time at this size. The global bound
+# a plain step (our target was at most {glue:text}`ch7_lipschitz_target`×): on top of the
+# Jacobian's work it needs a per-sample norm, a maximum over the batch, and a gather and
+# scatter of one Jacobian row, four small kernels whose fixed cost is most of their time at this size. The global bound
 # costs {glue:text}`ch7_ratio_lipschitz_bound:.2f`× (about a dozen tiny kernels per step: a
 # power-iteration step and a rank-one gradient, independent of the batch), and the local
 # penalty through autograd {glue:text}`ch7_ratio_lipschitz_autograd:.2f`× autograd's plain step.
@@ -154,27 +113,12 @@ glue("ch7_autograd_plain_over_exact", float(at.loc["plain_autograd", "median_us"
 # ## Scaling with input dimension and width
 
 # %%
-grid = bench.step_table(dims=tuple(cfg["dims"]), hiddens=tuple(cfg["hiddens"]), steps=int(cfg["grid_steps"]),
-                        threads=threads, max_seconds=cfg["max_seconds"])
+grid = cost.grid_steps(cfg, threads)
 fig = bench.overhead_figure(grid, paper_overhead=paper.TRAINING_OVERHEAD)
-table = grid.pivot_table(index=["hidden", "d"], columns="method", values="ratio_engine")
-table = table[[m for m in bench.STEP_METHODS if m in table.columns and not m.startswith("plain")]]
-display(table.style.format(precision=2).set_caption(
-    "Step time / plain step time of the same engine, by width and input dimension"))
-display(grid.pivot_table(index=["hidden", "d"], columns="method", values="median_us")
-        [[m for m in bench.STEP_METHODS if m in set(grid.method)]]
-        .style.format(precision=0).set_caption("Median step time (µs)"))
-
-d_lo, d_hi = min(cfg["dims"]), max(cfg["dims"])
-h0 = str(bench.PAPER_SETTING["hidden"])
-growth = {m: float(table.loc[(h0, d_hi), m] / table.loc[(h0, d_lo), m]) for m in table.columns}
-for m, v in growth.items():
-    glue(f"ch7_growth_{m}", v, display=False)
-    glue(f"ch7_ratio_dmax_{m}", float(table.loc[(h0, d_hi), m]), display=False)
-worst_best = grid[grid.method == "exact"].ratio_best_plain.max()
-glue("ch7_exact_worst_best_plain", float(worst_best), display=False)
-glue("ch7_dmin", int(d_lo), display=False)
-glue("ch7_dmax", int(d_hi), display=False)
+ch.glue(cost.grid_glues(grid))
+display(ch.table(cost.grid_ratio_table(grid), precision=2,
+                 caption="Step time / plain step time of the same engine, by width and input dimension"))
+display(ch.table(cost.grid_time_table(grid), precision=0, caption="Median step time (µs)"))
 
 # %% [markdown]
 # From $d =$ {glue:text}`ch7_dmin` to $d =$ {glue:text}`ch7_dmax` (100 hidden units) the
@@ -200,34 +144,9 @@ glue("ch7_dmax", int(d_hi), display=False)
 # `autograd` rows time one teacher trained the standard way for comparison.
 
 # %%
-ens = bench.time_ensemble(G_values=tuple(cfg["ensemble_sizes"]), epochs=int(cfg["ensemble_epochs"]),
-                          repeats=int(cfg["ensemble_repeats"]), threads=tuple(cfg["ensemble_threads"]))
-display(ens[["G", "threads", "engine", "seconds", "us_per_step", "x_one", "x_one_1thread", "speedup"]]
-        .style.format(precision=2).hide(axis="index"))
-fast = ens[ens.engine != "autograd"]
-G_max = int(fast.G.max())
-value = partial(bench.ensemble_value, ens)  # value(G, threads, column)
-th_default = int(ens.threads.max())
-glue("ch7_G", G_max, display=False)
-glue("ch7_ens_x_one_1t", value(G_max, 1, "x_one"), display=False)
-glue("ch7_ens_speedup_1t", value(G_max, 1, "speedup"), display=False)
-glue("ch7_ens_threads", th_default, display=False)
-glue("ch7_ens_x_one_default", value(G_max, th_default, "x_one_1thread"), display=False)
-glue("ch7_ens_vs_autograd_one", value(G_max, 1, "x_one_autograd"), display=False)
-glue("ch7_floor_1t", value(G_max, 1, "floor_x_one"), display=False)
-glue("ch7_peak_1t", value(G_max, 1, "peak_gflops"), display=False)
-glue("ch7_achieved_1t", value(G_max, 1, "achieved_gflops"), display=False)
-glue("ch7_efficiency_1t", 100 * value(G_max, 1, "efficiency"), display=False)
-glue("ch7_flops_member", value(G_max, 1, "flops_member_step") / 1e6, display=False)
-# the same numbers on all threads, as a clause (empty when only one thread was timed)
-more = th_default > 1
-glue("ch7_peak_more", f" ({value(G_max, th_default, 'peak_gflops'):.0f} on {th_default} threads)" if more else "",
-     display=False)
-glue("ch7_floor_more", (f", or {value(G_max, th_default, 'floor_x_one'):.1f}× on {th_default} threads "
-                        f"(we measure {value(G_max, th_default, 'x_one'):.1f}× there)") if more else "",
-     display=False)
-glue("ch7_vs_autograd_more", (f", {value(G_max, th_default, 'x_one_autograd'):.1f}× "
-                              f"on {th_default} threads") if more else "", display=False)
+ens = cost.ensemble_times(cfg)
+ch.glue(cost.ensemble_glues(ens))
+ch.table(cost.ensemble_display(ens), precision=2)
 
 # %% [markdown]
 # On one thread the {glue:text}`ch7_G` teachers take {glue:text}`ch7_ens_x_one_1t:.1f`× the wall
@@ -258,10 +177,7 @@ glue("ch7_vs_autograd_more", (f", {value(G_max, th_default, 'x_one_autograd'):.1
 # CPU only.
 
 # %%
-display(ens[ens.engine != "autograd"][["G", "threads", "us_per_step", "flops_member_step", "peak_gflops",
-                                       "achieved_gflops", "efficiency", "x_one", "floor_x_one"]]
-        .style.format({"flops_member_step": "{:.3g}"}, precision=2).hide(axis="index")
-        .set_caption("Ensemble step against the machine's matrix-product rate"))
+ch.table(cost.roofline_display(ens), precision=2, caption="Ensemble step against the machine's matrix-product rate")
 
 # %% [markdown]
 # ## Full training on Concrete (the paper's Figure 2)
@@ -270,18 +186,9 @@ display(ens[ens.engine != "autograd"][["G", "threads", "us_per_step", "flops_mem
 # ratio divides by the $\lambda = 0$ fit on the same engine.
 
 # %%
-train = bench.time_training("concrete", lams=paper.LAMS, methods=tuple(cfg["training_methods"]),
-                            epochs=int(cfg["training_epochs"]), repeats=int(cfg["training_repeats"]),
-                            threads=threads)
-display(train.pivot_table(index="lam", columns="method", values="seconds")
-        [list(cfg["training_methods"])].style.format(precision=3).set_caption("Training wall time (s)"))
-train_ratio = train[train.lam > 0].groupby("method").ratio_to_lam0.median()
-for m, v in train_ratio.items():
-    glue(f"ch7_train_ratio_{m}", float(v), display=False)
-for m in ("exact", "lipschitz", "lipschitz_bound", "exact_autograd", "autograd", "jacfwd"):
-    if m not in train_ratio:
-        glue(f"ch7_train_ratio_{m}", math.nan, display=False)
-glue("ch7_train_epochs", int(cfg["training_epochs"]), display=False)
+train = cost.concrete_training(cfg, threads)
+ch.glue(cost.training_glues(train))
+ch.table(cost.training_table(train), precision=3, caption="Training wall time (s)")
 
 # %% [markdown]
 # Over the $\lambda > 0$ fits ({glue:text}`ch7_train_epochs` epochs each), the median training
@@ -293,67 +200,19 @@ glue("ch7_train_epochs", int(cfg["training_epochs"]), display=False)
 #
 # ## Verdict
 #
-# Rules, applied to the step-time ratios at the paper's setting. *Overhead*: reproduced if
-# the closed-form penalty itself costs 5-20× a plain step; partly reproduced if it does not
-# but the naive per-feature Jacobian the paper describes (`jacfwd` or `jacrev`) lands in
-# 5-20× (the paper's number is then plausible for its implementation, but the cost is
-# avoidable); not reproduced otherwise. *Scaling*: reproduced if the closed form's overhead
-# grows at least 2-fold from the smallest to the largest $d$; partly reproduced if only the
-# naive methods' overhead does; not reproduced if none does.
+# *Overhead*: {glue:text}`ch7_overhead_rule`
+#
+# *Scaling*: {glue:text}`ch7_scaling_rule`
 
 # %%
-def in_band(x, lo=5.0, hi=20.0):
-    return lo <= x <= hi
-
-
-naive = max(ratio["jacfwd"], ratio["jacrev"])
-if in_band(ratio["exact"]):
-    overhead_verdict = "reproduced"
-elif in_band(ratio["jacfwd"]) or in_band(ratio["jacrev"]):
-    overhead_verdict = "partly reproduced"
-else:
-    overhead_verdict = "not reproduced"
-overhead_evidence = (
-    f"At the paper's setting (d = 8, 100 hidden, batch 128, {threads} thread) a step with the closed-form "
-    f"penalty costs {ratio['exact']:.2f}x a plain step on our engine ({ratio['exact_autograd']:.2f}x through "
-    f"autograd); double backprop costs {ratio['autograd']:.2f}x and the naive per-sample Jacobian "
-    f"{ratio['jacrev']:.2f}x (jacrev) and {ratio['jacfwd']:.2f}x (jacfwd, one pass per input feature), "
-    f"against the paper's ~{paper.TRAINING_OVERHEAD:.0f}x. Full training on Concrete: "
-    f"{train_ratio.get('exact', math.nan):.2f}x (closed form), {train_ratio.get('jacfwd', math.nan):.2f}x (jacfwd).")
-
-naive_growth = max(growth.get("jacfwd", 0.0), growth.get("jacrev", 0.0))
-if growth["exact"] >= 2:
-    scaling_verdict = "reproduced"
-elif naive_growth >= 2:
-    scaling_verdict = "partly reproduced"
-else:
-    scaling_verdict = "not reproduced"
-scaling_evidence = (
-    f"From d = {d_lo} to d = {d_hi} (100 hidden) the jacfwd overhead grows {growth.get('jacfwd', math.nan):.1f}-fold "
-    f"(to {table.loc[(h0, d_hi), 'jacfwd']:.1f}x a plain step), the closed form's {growth['exact']:.2f}-fold "
-    f"and double backprop's {growth.get('autograd', math.nan):.2f}-fold.")
-
-verdicts = [
-    dict(claim="The regularizer costs ~10x training time", verdict=overhead_verdict, evidence=overhead_evidence,
-         paper=f"~{paper.TRAINING_OVERHEAD:.0f}x", ours=f"{ratio['exact']:.2f}x (closed form), {ratio['jacfwd']:.2f}x (jacfwd)"),
-    dict(claim="The regularizer's cost grows with the input dimension", verdict=scaling_verdict,
-         evidence=scaling_evidence, paper="O(d·h)",
-         ours=f"jacfwd x{growth.get('jacfwd', math.nan):.1f}, closed form x{growth['exact']:.2f} (d {d_lo} -> {d_hi})"),
-]
-for v in verdicts:
-    write_verdict(chapter=CHAPTER, results_dir=results_dir, **v)
-glue("ch7_verdict_overhead", overhead_verdict, display=False)
-glue("ch7_evidence_overhead", overhead_evidence, display=False)
-glue("ch7_verdict_scaling", scaling_verdict, display=False)
-glue("ch7_evidence_scaling", scaling_evidence, display=False)
-display(pd.DataFrame(verdicts)[["claim", "verdict", "paper", "ours"]].style.hide(axis="index"))
+ch.publish(cost.verdicts(setting, grid, train, threads))
 
 # %% [markdown]
-# **The regularizer costs ~10x training time: {glue:text}`ch7_verdict_overhead`.**
-# {glue:text}`ch7_evidence_overhead`
+# **The regularizer costs ~10x training time: {glue:text}`ch7_overhead_verdict`.**
+# {glue:text}`ch7_overhead_evidence`
 #
-# **The cost grows with the input dimension: {glue:text}`ch7_verdict_scaling`.**
-# {glue:text}`ch7_evidence_scaling`
+# **The cost grows with the input dimension: {glue:text}`ch7_scaling_verdict`.**
+# {glue:text}`ch7_scaling_evidence`
 #
 # The paper's overhead is what a per-feature Jacobian costs; it is not a property of the
 # regularizer. For the scalar-output ReLU teachers of the paper the exact penalty is nearly
