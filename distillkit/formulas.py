@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper
+from .improvement import primary_reading
 from .competence import competence_note, competence_table, competent_cells
 from .metrics import program_complexity, spearman
 from .show import PAPER, fmt_lam, name_of, ours_label
@@ -118,13 +119,6 @@ def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: p
 # --------------------------------------------------------------------------------------
 # the chapter: the numbers its prose uses, the formulas as the book shows them, its verdict
 # --------------------------------------------------------------------------------------
-def primary_reading(sweep: pd.DataFrame) -> str:
-    """The SR reading the verdict uses: the one that reproduces the pattern of Table 6."""
-    from .improvement import table6_pattern, table6_reading
-
-    return table6_reading(table6_pattern(sweep))
-
-
 def reading_of(source: str) -> str:
     """The key a table's source label stands for: ``"ours (literal)"`` -> ``"literal"``,
     ``"paper"`` -> ``"paper"``."""
@@ -238,6 +232,6 @@ def verdicts(sweep: pd.DataFrame, focus: str, reading: str | None = None) -> lis
 
 
 __all__ = ["THRESHOLDS", "RULES", "PAPER_COMPLEXITY", "rule", "formula_table", "complexity_by_lambda",
-           "verdict_simpler", "primary_reading", "reading_of", "shown_table", "variables_text",
+           "verdict_simpler", "reading_of", "shown_table", "variables_text",
            "formula_heading", "formula_latex", "formula_displays", "complexity_glues", "paper_points",
            "complexity_figure", "lambda_glues", "verdicts"]

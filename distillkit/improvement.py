@@ -208,8 +208,10 @@ def verdict_dataset_dependent(summary: pd.DataFrame, reading: str, n_lams_pos: i
 # --------------------------------------------------------------------------------------
 def primary_reading(sweep: pd.DataFrame) -> str:
     """The SR reading whose Table 6 pattern is closest to the paper's (the one every
-    chapter's verdicts use): ``table6_reading(table6_pattern(sweep))``."""
-    return table6_reading(table6_pattern(sweep))
+    chapter's verdicts use): ``table6_reading(table6_pattern(sweep))``; the sweep's first
+    reading when the paper has no Table 6 row for any of its data sets."""
+    pattern = table6_pattern(sweep)
+    return table6_reading(pattern) if PAPER in pattern.columns else str(sweep.sr_reading.iloc[0])
 
 
 def _readings(sweep: pd.DataFrame, readings) -> list[str]:

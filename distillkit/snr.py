@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper
+from .improvement import primary_reading
 from .competence import competence_note, competence_table, competent_cells
 from .data import load_dataset
 from .metrics import improvement_pct, snr_proxy, spearman
@@ -219,13 +220,6 @@ def verdict_noise(noise: pd.DataFrame, reading: str, competence: pd.DataFrame | 
 VERSION_NAMES = {"full": "the in-sample fit on the full data set", "held_out": "the held-out test split"}
 
 
-def primary_reading(sweep: pd.DataFrame) -> str:
-    """The SR reading the verdicts use: the one that reproduces the pattern of Table 6."""
-    from .improvement import table6_pattern, table6_reading
-
-    return table6_reading(table6_pattern(sweep))
-
-
 def noise_sweep(profile: str = "paper", datasets=None, lams=None, seeds=None,
                 sr_readings=("literal", "converged"), n_jobs: int = 2,
                 noise_levels=(0.0, 0.1, 0.25, 0.5)) -> pd.DataFrame:
@@ -345,5 +339,5 @@ def verdicts(sweep: pd.DataFrame, snr: pd.DataFrame, noisy: pd.DataFrame,
 
 
 __all__ = ["THRESHOLDS", "RULES", "VERSION_NAMES", "rule", "snr_table", "snr_display", "snr_matching_version",
-           "noise_table", "verdict_snr_values", "verdict_snr_explains", "verdict_noise", "primary_reading",
+           "noise_table", "verdict_snr_values", "verdict_snr_explains", "verdict_noise",
            "noise_sweep", "snr_glues", "rho_glues", "noise_glues", "verdicts"]

@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import competence as _competence
 from . import paper
+from .improvement import primary_reading
 from .competence import competent_cells
 from .metrics import best_lambda
 from .show import fmt_lam, name_of
@@ -112,16 +113,6 @@ def focus_curves(sweep: pd.DataFrame, focus: str) -> pd.DataFrame:
 
     pl = per_lambda(sweep)
     return pl[(pl.dataset == focus) & np.isclose(pl.noise, 0.0)]
-
-
-def primary_reading(sweep: pd.DataFrame) -> str:
-    """The SR reading whose Table 6 pattern is closest to the paper's (chapter 03); the
-    first reading of the sweep where the paper has no Table 6 row for any of its data sets."""
-    from .improvement import table6_pattern, table6_reading
-    from .show import PAPER
-
-    pattern = table6_pattern(sweep)
-    return table6_reading(pattern) if PAPER in pattern.columns else str(sweep.sr_reading.iloc[0])
 
 
 def teacher_curve(curves: pd.DataFrame, readings) -> pd.Series:

@@ -40,12 +40,12 @@ noise_levels = [0.0, 0.1, 0.25, 0.5]
 # %%
 from IPython.display import display
 
-from distillkit import competence, params, plots, show, snr, summaries
+from distillkit import competence, improvement, params, plots, show, snr, summaries
 from distillkit.chapter import Chapter
 
 ch = Chapter("05_snr_and_noise", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-primary = snr.primary_reading(sweep)
+primary = improvement.primary_reading(sweep)
 summary = summaries.lambda_summary(sweep)
 ch.glue(primary=primary)
 

@@ -41,12 +41,12 @@ results_dir = None
 # %%
 from IPython.display import display
 
-from distillkit import competence, formulas, params, show
+from distillkit import competence, formulas, improvement, params, show
 from distillkit.chapter import Chapter
 
 ch = Chapter("06_formula_analysis", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-primary = formulas.primary_reading(sweep)
+primary = improvement.primary_reading(sweep)
 focus = params.focus_dataset(params.resolve_datasets(datasets))
 ch.glue(primary=primary, focus=show.name_of(focus), seed=int(sweep.seed.min()))
 

@@ -9,7 +9,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from distillkit import snr  # noqa: E402
+from distillkit import improvement, snr  # noqa: E402
 from distillkit.verdict import Verdict  # noqa: E402
 
 LAMS = (0.0, 0.001, 0.01, 0.1)
@@ -158,9 +158,9 @@ def test_primary_reading_is_the_one_with_the_papers_repeated_cells():
     flat = fake_sweep({"concrete": [0.1] * 4, "wine_red": [0.18] * 4}, readings=("literal",))
     varied = fake_sweep({"concrete": [0.1, 0.2, 0.3, 0.4], "wine_red": [0.1, 0.2, 0.3, 0.15]},
                         readings=("converged",))
-    assert snr.primary_reading(pd.concat([flat, varied])) == "literal"
+    assert improvement.primary_reading(pd.concat([flat, varied])) == "literal"
     swapped = pd.concat([flat.assign(sr_reading="converged"), varied.assign(sr_reading="literal")])
-    assert snr.primary_reading(swapped) == "converged"
+    assert improvement.primary_reading(swapped) == "converged"
 
 
 def test_noise_sweep_runs_the_focus_data_set_at_every_alpha(monkeypatch):
