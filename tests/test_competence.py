@@ -5,8 +5,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from distillkit import (  # noqa: E402
+    competence,
+    formulas,
+    gap,
+    improvement,
+    paper,
+    snr,
+    summaries,
+    tradeoffs,
+    trees,
+)
 from distillkit import competence as cp
-from distillkit import paper
+from tests import sweeps as shared  # noqa: E402
 
 
 def test_competent_is_one_sided_with_the_stated_tolerance():
@@ -59,3 +70,91 @@ def test_student_rule_uses_seed_means_per_reading_and_data_set():
 def test_left_out_note_names_count_and_rule():
     note = cp.left_out_note(2, 25, "(data set, seed) cells", "teacher")
     assert note.startswith("2 of 25 (data set, seed) cells left out") and "0.05 R²" in note
+
+
+# --- moved from the former test_report.py ------------------------------
+def test_competence_table_marks_the_failing_student_cell():
+    comp = competence.competence_table(shared.fake_sweep(shared.FAILED), "student").set_index(["sr_reading", "dataset"])
+    assert not comp.loc[("literal", "concrete"), "competent"]
+    assert comp.competent.sum() == 3  # the other three cells pass
+    note = competence.competence_note(comp.reset_index(), "student")
+    assert note.startswith("1 of 4 (reading, data set) cells left out") and "0.05 R²" in note
+    with pytest.raises(ValueError, match="unknown reference kind"):
+        competence.competence_table(shared.fake_sweep(shared.FAILED), "xgb")
+
+
+def test_incompetent_student_does_not_decide_the_student_verdicts():
+    sw = shared.fake_sweep(shared.FAILED)
+    comp = competence.competence_table(sw, "student")
+    summ = summaries.lambda_summary(sw)
+    peak = pd.Series(shared.FAILED["concrete"]["literal"], index=shared.LAMS)
+    assert tradeoffs.verdict_concrete_peak(peak)[0] == "reproduced"  # without the rule: decided
+    assert tradeoffs.verdict_concrete_peak(peak, competence=comp, reading="literal")[0] == "inconclusive"
+    # the average improvement: Concrete's +inf-like gain over 0.0 is left out, Wine's 0 % decides
+    assert improvement.verdict_average_improvement(summ, reading="literal", competence=comp) == "not reproduced"
+    only = competence.competence_table(sw[sw.dataset == "concrete"], "student")
+    assert improvement.verdict_average_improvement(summ, reading="literal", competence=only) == "not reproduced"
+    assert improvement.verdict_average_improvement(summ[summ.dataset == "concrete"], reading="literal",
+                                              competence=only) == "inconclusive"
+    v, info = improvement.verdict_dataset_dependent(summ[summ.dataset == "concrete"], "literal", 5, competence=only)
+    assert v == "inconclusive" and info["left_out"] == ["concrete"]
+    v, info = improvement.verdict_dataset_dependent(summ, "literal", 5, competence=comp)
+    assert info["left_out"] == ["concrete"] and "concrete" not in info["optima"]
+    ft = formulas.formula_table(sw, "concrete")
+    v, info = formulas.verdict_simpler(ft, formulas.complexity_by_lambda(sw), summ, "literal", competence=comp,
+                                     focus="concrete")
+    assert info["focus_simpler"] is None and "concrete" not in info["simpler"] and v != "reproduced"
+    v, info = formulas.verdict_simpler(ft, formulas.complexity_by_lambda(sw[sw.dataset == "concrete"]),
+                                     summ, "literal", competence=only, focus="concrete")
+    assert v == "inconclusive"
+
+
+def test_incompetent_wine_student_does_not_decide_the_snr_verdict():
+    table = pd.DataFrame({"dataset": ["concrete", "wine_red"], "paper": [2.60, 1.56], "full": [2.6, 1.56],
+                        "held_out": [2.4, 1.5]})
+    curves = {"wine_red": {"literal": [-0.2] + [0.18] * 5, "converged": [0.2] * 6},  # paper's Wine: 0.18
+              "concrete": shared.FAILED["concrete"]}
+    sw = shared.fake_sweep(curves)
+    summ = summaries.lambda_summary(sw)
+    comp = competence.competence_table(sw, "student")
+    assert snr.verdict_snr_explains(table, summ, "literal")[0] != "inconclusive"
+    v, info = snr.verdict_snr_explains(table, summ, "literal", competence=comp)
+    assert v == "inconclusive" and set(info["left_out"]) == {"wine_red", "concrete"}
+
+
+def test_incompetent_tree_does_not_decide_the_tree_verdict():
+    sw = shared.fake_sweep(shared.CURVES)
+    sw.loc[sw.lam == 0, "tree_r2"] = 0.5  # the paper's standard tree on Concrete: 0.709
+    t3 = trees.tree_table(sw, "literal", datasets=("concrete",))
+    comp = competence.competence_table(sw, "tree")
+    assert list(comp.competent) == [False, True]  # Concrete fails; Wine has no yardstick: kept
+    assert trees.verdict_tree(t3)[0] == "not reproduced"  # decided by a tree that did not learn
+    v, gains = trees.verdict_tree(t3, competence=comp)
+    assert v == "inconclusive" and gains == {}
+
+
+def test_incompetent_teacher_does_not_decide_the_teacher_verdicts():
+    std = shared.fake_sweep(shared.CURVES).assign(scale_target=True)
+    raw = std.assign(scale_target=False, teacher_r2=std.teacher_r2 - 0.5)  # never learned
+    comp = competence.competence_table(pd.concat([std, raw]), "teacher")
+    assert not comp.competent.any()
+    assert competence.competence_table(std, "teacher").competent.all()  # the standardized teacher: by definition
+    curve = pd.Series([0.3, 0.2, 0.1], index=[0.0, 0.1, 0.5])
+    assert tradeoffs.verdict_teacher_stable(curve)[0] == "not reproduced"
+    assert tradeoffs.verdict_teacher_stable(curve, competence=comp, dataset="concrete")[0] == "inconclusive"
+    gap_table = gap.distillation_gap(pd.concat([std, raw]))
+    v, info = gap.verdict_gap(gap_table, ["literal", "converged"], competence=comp)
+    assert v == "inconclusive" and set(info["left_out"]) == {"concrete", "wine_red"}
+
+
+def test_incompetent_noisy_student_does_not_decide_the_noise_verdict():
+    noisy = shared.fake_sweep({"concrete": {"literal": [0.10, 0.05, 0.05, 0.05, 0.05, 0.05],  # Table 9 at 0.1: 0.24
+                                     "converged": [0.2, 0.3, 0.2, 0.2, 0.2, 0.2]}}, noise=0.1)
+    sw = pd.concat([shared.fake_sweep({"concrete": shared.CURVES["concrete"]}), noisy])
+    nt = snr.noise_table(sw)
+    comp = competence.competence_table(sw, "noisy").set_index(["sr_reading", "noise"])
+    assert not comp.loc[("literal", 0.1), "competent"] and comp.loc[("converged", 0.1), "competent"]
+    assert snr.verdict_noise(nt, "literal")[0] == "reproduced"  # -50 % vs -22.5 %, from a failed baseline
+    v, info = snr.verdict_noise(nt, "literal", competence=comp.reset_index())
+    assert v == "inconclusive" and info["left_out"] == [0.1]
+    assert snr.verdict_noise(nt, "converged", competence=comp.reset_index())[0] == "not reproduced"

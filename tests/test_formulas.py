@@ -9,8 +9,14 @@ import pytest
 
 matplotlib.use("Agg")
 
-from distillkit import formulas  # noqa: E402
+import matplotlib
+
+from distillkit import (  # noqa: E402
+    formulas,  # noqa: E402
+    summaries,
+)
 from distillkit.verdict import Verdict  # noqa: E402
+from tests import sweeps as shared  # noqa: E402
 
 LAMS = (0.0, 0.001, 0.01, 0.1)
 
@@ -130,3 +136,15 @@ def test_what_the_book_shows_of_table7(monkeypatch):
     assert shown[-1].data == "x_0 + 1"  # the converged reading's regularized formula, last
     pts = formulas.paper_points()
     assert list(pts.complexity) == [15, 9] and list(pts.lam) == [0.0, 0.001]
+
+
+# --- moved from the former test_report.py ------------------------------
+def test_formula_table_and_simpler_rule():
+    sw = shared.fake_sweep(shared.CURVES)
+    ft = formulas.formula_table(sw, "concrete")
+    paper_rows = ft[ft.source == "paper"].set_index("teacher").complexity
+    assert paper_rows["standard"] == 15 and paper_rows["regularized"] == 9
+    ours = ft[ft.source == "ours (literal)"].set_index("teacher")
+    assert ours.loc["regularized", "lam"] == 0.001 and ours.loc["regularized", "complexity"] == 9
+    verdict, info = formulas.verdict_simpler(ft, formulas.complexity_by_lambda(sw), summaries.lambda_summary(sw), "literal")
+    assert info["focus_simpler"] and verdict == "reproduced"

@@ -4,8 +4,11 @@ import math
 import pandas as pd
 import pytest
 
-from distillkit import gap
+from distillkit import (  # noqa: E402
+    gap,
+)
 from distillkit.book import VERDICTS
+from tests import sweeps as shared  # noqa: E402
 
 
 def _sweep(cells: dict, readings=("literal", "converged"), seeds=(0,)) -> pd.DataFrame:
@@ -132,3 +135,14 @@ def test_competence_display_marks_left_out_data_sets():
     shown = gap.competence_display(pd.concat([std, raw], ignore_index=True))
     assert shown.loc["Concrete Strength", "in the verdict"] == "left out"
     assert shown.loc["California Housing", "in the verdict"] == "yes"
+
+
+# --- moved from the former test_report.py ------------------------------
+def test_table1_and_gap():
+    sw = shared.fake_sweep(shared.CURVES)
+    t1 = gap.table1(sw)
+    assert t1.loc[("Concrete Strength", "paper"), "SR student R²"] == pytest.approx(0.10)
+    assert t1.loc[("Concrete Strength", "ours (converged)"), "SR student R²"] == pytest.approx(0.5)
+    verdict, info = gap.verdict_gap(gap.distillation_gap(sw), ["literal", "converged"])
+    # literal: the gap holds on both; converged: Concrete 0.8 - 0.5 >= 0.1, Wine too
+    assert info["holds"] == {"literal": 2, "converged": 2} and verdict == "reproduced"

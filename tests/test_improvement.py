@@ -10,8 +10,14 @@ import pytest
 
 matplotlib.use("Agg")
 
-from distillkit import improvement  # noqa: E402
+import matplotlib
+
+from distillkit import (  # noqa: E402
+    improvement,  # noqa: E402
+    summaries,
+)
 from distillkit.verdict import Verdict  # noqa: E402
+from tests import sweeps as shared  # noqa: E402
 
 LAMS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.5)
 
@@ -142,3 +148,60 @@ def test_glues_fill_missing_readings_with_nan():
 def test_figure3_has_a_panel_per_dataset():
     fig = improvement.figure3(sweep(dep_curves({"concrete": 0.001, "abalone": 0.05})))
     assert len([ax for ax in fig.axes if ax.has_data()]) == 2
+
+
+# --- moved from the former test_report.py ------------------------------
+def test_lambda_summary_and_table2():
+    sw = shared.fake_sweep(shared.CURVES)
+    s = summaries.lambda_summary(sw).set_index(["dataset", "sr_reading"])
+    row = s.loc[("concrete", "literal")]
+    assert row.best_lam == 0.001 and row.student_r2_best == pytest.approx(0.6)
+    assert row.improvement_pct == pytest.approx(500.0)
+    wine = s.loc[("wine_red", "converged")]  # every λ>0 is worse: negative improvement
+    assert wine.best_lam == 0.01 and wine.improvement_pct == pytest.approx(-25.0)
+    assert wine.improvement_pct_any == 0.0  # best over the whole grid is λ=0
+    avg = summaries.average_improvement(summaries.lambda_summary(sw))
+    assert avg["literal"] == pytest.approx(250.0) and avg["converged"] == pytest.approx(-12.5)
+    t2 = improvement.table2(sw)
+    assert ("Concrete Strength", "paper") in t2.index
+    assert t2.loc[("average", "ours (literal)"), "improvement (%)"] == pytest.approx(250.0)
+    # the paper's average is over the data sets swept (here Concrete and Wine)
+    assert t2.loc[("average", "paper"), "improvement (%)"] == pytest.approx((515.5 + 0.0) / 2)
+
+
+def test_table6_pattern_and_reading():
+    sw = shared.fake_sweep(shared.CURVES)
+    pat = improvement.table6_pattern(sw)
+    assert pat.loc["Concrete Strength", "paper"] == 4  # 0.0970 at four λ
+    assert pat.loc["Wine Quality Red", "paper"] == 6
+    assert pat.loc["Concrete Strength", "ours (literal)"] == 4
+    assert pat.loc["Wine Quality Red", "ours (literal)"] == 6
+    assert pat.loc["Wine Quality Red", "ours (converged)"] == 2  # 0.1 twice
+    assert pat.loc["share of cells", "paper"] == pytest.approx(10 / 12)
+    assert pat.loc["share of cells", "ours (literal)"] == pytest.approx(10 / 12)
+    assert pat.loc["share of cells", "ours (converged)"] == pytest.approx(8 / 12)
+    assert improvement.table6_reading(pat) == "literal"
+
+
+def test_table6_pattern_counts_per_seed():
+    curves = {"wine_red": {"literal": [0.2, 0.2, 0.2, 0.1, 0.3, 0.4], "converged": [0.1] * 6}}
+    sw = shared.fake_sweep(curves, seeds=(0, 1))
+    sw.loc[(sw.seed == 1) & (sw.sr_reading == "literal"), "student_r2"] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.5]
+    pat = improvement.table6_pattern(sw)
+    assert pat.loc["Wine Quality Red", "ours (literal)"] == pytest.approx(2.5)  # (3 + 2) / 2
+
+
+def test_table6_wide():
+    t6 = improvement.table6(shared.fake_sweep(shared.CURVES))
+    assert list(t6.columns) == ["paper", "ours (literal)", "ours (converged)"]
+    assert t6.loc[("Concrete Strength", 0.001), "paper"] == pytest.approx(0.5972)
+    assert t6.loc[("Concrete Strength", 0.001), "ours (literal)"] == pytest.approx(0.6)
+
+
+def test_dataset_dependent_rule():
+    summ = pd.DataFrame({"dataset": list("abcd"), "sr_reading": "literal", "best_lam": [0.001, 0.05, 0.5, 0.1],
+                         "improvement_pct": [10.0, 5.0, 1.0, 0.0]})
+    verdict, info = improvement.verdict_dataset_dependent(summ, "literal", n_lams_pos=5)
+    assert info["distinct"] == 3 and verdict == "reproduced"  # d does not improve: not counted
+    summ["best_lam"] = 0.01
+    assert improvement.verdict_dataset_dependent(summ, "literal", 5)[0] == "not reproduced"

@@ -9,8 +9,16 @@ import pytest
 
 matplotlib.use("Agg")
 
-from distillkit import improvement, snr  # noqa: E402
+import matplotlib
+import numpy as np
+
+from distillkit import (  # noqa: E402  # noqa: E402
+    improvement,
+    paper,
+    snr,
+)
 from distillkit.verdict import Verdict  # noqa: E402
+from tests import sweeps as shared  # noqa: E402
 
 LAMS = (0.0, 0.001, 0.01, 0.1)
 
@@ -171,3 +179,36 @@ def test_noise_sweep_runs_the_focus_data_set_at_every_alpha(monkeypatch):
     assert args == ("smoke", ["concrete"], None, 2, ["literal"], 1) and kw == {"noises": (0.0, 0.25)}
     snr.noise_sweep("smoke", ["wine_red"], noise_levels=[0.1])
     assert calls[-1][0][1] == ["wine_red"] and calls[-1][1] == {"noises": (0.1,)}
+
+
+# --- moved from the former test_report.py ------------------------------
+def test_noise_table_against_same_noise_standard():
+    sw = pd.concat([shared.fake_sweep(shared.CURVES, noise=0.0),
+                    shared.fake_sweep({"concrete": {"literal": [0.2, 0.1, 0.15, 0.1, 0.1, 0.1],
+                                             "converged": [0.2, 0.3, 0.2, 0.2, 0.2, 0.2]}}, noise=0.1)])
+    sw = sw[sw.dataset == "concrete"]
+    nt = snr.noise_table(sw)
+    assert nt.loc[(0.1, "ours (literal)"), "improvement (%)"] == pytest.approx(-25.0)
+    assert nt.loc[(0.1, "ours (literal)"), f"improvement at λ={paper.FIGURE2_BEST_LAM} (%)"] == pytest.approx(-50.0)
+    assert nt.loc[(0.1, "paper"), "improvement (%)"] == pytest.approx(-22.5)
+    verdict, info = snr.verdict_noise(nt, "literal")
+    assert info["match"] == {0.1: True} and verdict == "reproduced"
+    verdict, info = snr.verdict_noise(nt, "converged")
+    assert verdict == "not reproduced"
+
+
+def test_snr_verdicts():
+    table = pd.DataFrame({"dataset": ["concrete", "wine_red", "abalone"], "paper": [2.60, 1.56, np.nan],
+                        "full": [2.601, 1.564, 2.2], "held_out": [2.4, 1.5, 2.1]})
+    assert snr.snr_matching_version(table)[0] == "full"
+    assert snr.verdict_snr_values(table)[0] == "reproduced"
+    summ = pd.DataFrame({"dataset": ["concrete", "wine_red", "abalone"], "sr_reading": "literal",
+                         "improvement_pct": [500.0, 0.0, 10.0]})
+    verdict, info = snr.verdict_snr_explains(table, summ, "literal")
+    assert info["wine_lowest_snr"] and info["rho"] == pytest.approx(1.0) and verdict == "reproduced"
+    summ.loc[summ.dataset == "wine_red", "improvement_pct"] = 50.0
+    assert snr.verdict_snr_explains(table, summ, "literal")[0] == "partly reproduced"
+    # Wine lowest and flat, but the other data sets do not follow SNR: only partly
+    summ["improvement_pct"] = [0.0, 0.0, 30.0]
+    verdict, info = snr.verdict_snr_explains(table, summ, "literal")
+    assert info["rho"] < 0.5 and verdict == "partly reproduced"

@@ -4,8 +4,13 @@ import math
 import pandas as pd
 import pytest
 
-from distillkit import cost, tradeoffs
+from distillkit import (  # noqa: E402
+    cost,
+    improvement,
+    tradeoffs,
+)
 from distillkit.book import VERDICTS
+from tests import sweeps as shared  # noqa: E402
 
 LAMS = (0.0, 0.001, 0.01, 0.1)
 #: the paper's curve shape on Concrete under literal; converged flat
@@ -156,3 +161,17 @@ def test_failed_penalty_note():
     (note,) = tradeoffs.failed_penalty_notes(cost.overhead_ratios(times))
     assert note == ("*The `jacfwd` penalty could not train a lone teacher in this build "
                     "(`RuntimeError: no torch.func`); it is left out.*")
+
+
+# --- moved from the former test_report.py ------------------------------
+def test_simple_verdict_rules():
+    assert improvement.verdict_average_improvement(100.0) == "reproduced"
+    assert improvement.verdict_average_improvement(30.0) == "partly reproduced"
+    assert improvement.verdict_average_improvement(500.0) == "partly reproduced"
+    assert improvement.verdict_average_improvement(5.0) == "not reproduced"
+    assert improvement.verdict_average_improvement(float("nan")) == "not reproduced"
+    t = pd.Series([0.85, 0.84, 0.80], index=[0.0, 0.01, 0.5])
+    assert tradeoffs.verdict_teacher_stable(t) == ("partly reproduced", pytest.approx(0.05))
+    peak = pd.Series(shared.CURVES["concrete"]["literal"], index=shared.LAMS)
+    assert tradeoffs.verdict_concrete_peak(peak)[0] == "reproduced"
+    assert tradeoffs.verdict_concrete_peak(pd.Series([0.1, 0.2, 0.5], index=[0.0, 0.001, 0.5]))[0] == "partly reproduced"

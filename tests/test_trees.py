@@ -10,7 +10,12 @@ import pytest
 
 matplotlib.use("Agg")
 
-from distillkit import trees  # noqa: E402
+import matplotlib
+
+from distillkit import (  # noqa: E402
+    trees,  # noqa: E402
+)
+from tests import sweeps as shared  # noqa: E402
 
 LAMS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.5)
 SR = [0.10, 0.60, 0.10, 0.42, 0.10, 0.10]  # the SR student's best λ > 0 is 0.001
@@ -100,3 +105,12 @@ def test_glues_and_max_gain():
 def test_tree_figure_has_a_panel_per_dataset():
     fig = trees.tree_figure(sweep({"concrete": flat(0.72), "california": flat(0.60)}))
     assert len([ax for ax in fig.axes if ax.has_data()]) == 2
+
+
+# --- moved from the former test_report.py ------------------------------
+def test_tree_table_uses_best_sr_lambda():
+    t3 = trees.tree_table(shared.fake_sweep(shared.CURVES), "literal", datasets=("concrete",))
+    assert t3.loc[("Concrete Strength", "regularized"), "ours: λ"] == 0.001
+    assert t3.loc[("Concrete Strength", "regularized"), "paper: tree R²"] == pytest.approx(0.706)
+    verdict, gains = trees.verdict_tree(t3)
+    assert verdict == "reproduced" and not gains["Concrete Strength"]["gain"]
