@@ -18,8 +18,6 @@ CHAPTERS = toc_notebooks(ROOT)
 # {glue:text}`name` or {glue:text}`name:.2f` (a format after the colon), {glue}`name`, ...
 GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::[^`]*)?`")
 GLUE_DIRECTIVE = re.compile(r"^[`:]{3,}\{glue(?::\w+)?\}\s+(\S+)", re.M)
-# chapters written before verdicts carried their rule (issue 13); a new chapter must write one
-RULE_PENDING = {f"{n:02d}_" for n in range(1, 9)}
 
 
 def glue_uses(source: str) -> set[str]:
@@ -65,5 +63,4 @@ def test_every_verdict_is_well_formed(smoke_book):
         assert r["verdict"] in VERDICTS, f"{p.name}: verdict {r['verdict']!r}"
         assert str(r.get("evidence", "")).strip(), f"{p.name}: empty evidence"
         assert str(r.get("claim", "")).strip(), f"{p.name}: empty claim"
-        if not any(r["chapter"].startswith(c) for c in RULE_PENDING):
-            assert str(r.get("rule", "")).strip(), f"{p.name}: no rule"
+        assert str(r.get("rule", "")).strip(), f"{p.name}: no rule"
