@@ -102,6 +102,11 @@ def _lam0(df):
 # --------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------
+def run_counts(df: pd.DataFrame) -> dict:
+    """What the chapter ran: ``n_seeds``, ``n_runs`` (cells) and ``n_operon`` (Operon fits)."""
+    return {"n_seeds": int(df.seed.nunique()), "n_runs": len(df), "n_operon": int((df.student == "operon").sum())}
+
+
 def lam0_table(df: pd.DataFrame) -> pd.DataFrame:
     """Per data set and variant, median over seeds (robust to a formula that blows up on a
     few test points): student R² distilled at λ = 0 and direct, the λ = 0 teacher and
@@ -264,5 +269,5 @@ def lambda_figure(df: pd.DataFrame, names=None):
     return fig
 
 
-__all__ = ["VARIANTS", "LABELS", "THRESHOLDS", "RULES", "rule", "ablation_sweep", "lam0_table",
+__all__ = ["VARIANTS", "LABELS", "THRESHOLDS", "RULES", "rule", "ablation_sweep", "run_counts", "lam0_table",
            "curves", "honest_by_variant", "tests", "complexity_table", "verdicts", "lambda_figure"]

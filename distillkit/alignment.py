@@ -107,6 +107,11 @@ def suite(profile: str = "paper") -> dict[str, list[str]]:
             "feynman": feyn[:s["feynman"]] if s["feynman"] else feyn}
 
 
+def run_counts(df: pd.DataFrame) -> dict:
+    """What the chapter ran: ``n_datasets``, ``n_trials`` (seeds) and ``n_runs`` (student fits)."""
+    return {"n_datasets": int(df.dataset.nunique()), "n_trials": int(df.seed.nunique()), "n_runs": len(df)}
+
+
 @contextmanager
 def cluster_backend(address: str | None = None):
     """Yields the joblib backend to use: "dask" (with a Client open on ``address`` or
@@ -359,7 +364,7 @@ def throughput(df: pd.DataFrame, wall_seconds: float, cores: int) -> dict:
             "busy": (s_sec + t_sec) / (cores * wall_seconds)}
 
 
-__all__ = ["FEYNMAN_NOISE", "SCHEDULER_ENV", "STUDENTS", "PENALTIES", "METHODS", "SIZES", "THRESHOLDS",
+__all__ = ["run_counts", "FEYNMAN_NOISE", "SCHEDULER_ENV", "STUDENTS", "PENALTIES", "METHODS", "SIZES", "THRESHOLDS",
            "RULES", "rule", "sizes", "suite", "cluster_backend", "alignment_sweep", "tradeoff_table",
            "method_table", "rankings", "ranking_table", "dataset_tests", "ranking_figure", "verdicts",
            "throughput"]

@@ -55,18 +55,12 @@ import matplotlib.pyplot as plt
 
 from distillkit import ablation as ab
 from distillkit import paper
-from distillkit.book import check_parameters
-from distillkit.show import glue, styled
-from distillkit.verdict import publish
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
+ch = Chapter("09_student_ablation", globals())
 t0 = time.perf_counter()
 df = ab.ablation_sweep(profile, datasets=datasets, lams=lams, seeds=seeds, n_jobs=n_jobs)
-glue("ch9_seconds", time.perf_counter() - t0)
-glue("ch9_profile", profile)
-glue("ch9_n_seeds", int(df.seed.nunique()))
-glue("ch9_n_runs", len(df))
-glue("ch9_n_operon", int((df.student == "operon").sum()))
+ch.glue(ab.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
 
 # %% [markdown]
 # Profile **{glue:text}`ch9_profile`**: {glue:text}`ch9_n_runs` runs over
@@ -91,9 +85,9 @@ glue("ch9_n_operon", int((df.student == "operon").sum()))
 
 # %%
 verdicts = ab.verdicts(df)
-table = publish(verdicts, chapter="09_student_ablation", prefix="ch9", results_dir=results_dir)
+table = ch.publish(verdicts)
 lam0 = ab.lam0_table(df)
-styled(lam0.set_index(["dataset", "variant"]), caption="λ = 0, test R² (median over seeds)")
+ch.table(lam0.set_index(["dataset", "variant"]), caption="λ = 0, test R² (median over seeds)")
 
 # %% [markdown]
 # ## Test $R^2$ against $\lambda$
@@ -117,7 +111,7 @@ plt.show()
 # %%
 honest = ab.honest_by_variant(df)
 tests = ab.tests(honest)
-styled(tests[["variant", "comparison", "n", "median_diff", "median_ci_lo", "median_ci_hi", "p_value",
+ch.table(tests[["variant", "comparison", "n", "median_diff", "median_ci_lo", "median_ci_hi", "p_value",
               "rank_biserial", "significant"]], precision=3)
 
 # %% [markdown]
@@ -127,7 +121,7 @@ styled(tests[["variant", "comparison", "n", "median_diff", "median_ci_lo", "medi
 # linear scaling included), at $\lambda = 0$, at the honest $\lambda$, and fitted directly.
 
 # %%
-styled(ab.complexity_table(df, honest), precision=1)
+ch.table(ab.complexity_table(df, honest), precision=1)
 
 # %% [markdown]
 # ## Verdicts

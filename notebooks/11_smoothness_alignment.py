@@ -44,22 +44,14 @@ results_dir = None
 # %%
 import time
 
-import matplotlib.pyplot as plt
 
 from distillkit import alignment as al
-from distillkit.book import check_parameters
-from distillkit.show import glue, styled
-from distillkit.verdict import publish
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
+ch = Chapter("11_smoothness_alignment", globals())
 t0 = time.perf_counter()
 df = al.alignment_sweep(profile, datasets=datasets, lams=lams, seeds=seeds, n_jobs=n_jobs)
-glue("ch11_seconds", time.perf_counter() - t0)
-glue("ch11_profile", profile)
-glue("ch11_noise", al.FEYNMAN_NOISE)
-glue("ch11_n_datasets", int(df.dataset.nunique()))
-glue("ch11_n_trials", int(df.seed.nunique()))
-glue("ch11_n_runs", len(df))
+ch.glue(al.run_counts(df), seconds=time.perf_counter() - t0, profile=profile, noise=al.FEYNMAN_NOISE)
 
 # %% [markdown]
 # Profile **{glue:text}`ch11_profile`**: {glue:text}`ch11_n_runs` student fits over
@@ -84,8 +76,8 @@ glue("ch11_n_runs", len(df))
 
 # %%
 verdicts = al.verdicts(df)
-table = publish(verdicts, chapter="11_smoothness_alignment", prefix="ch11", results_dir=results_dir)
-styled(al.tradeoff_table(df).set_index(["student", "penalty", "lam"]), precision=3)
+table = ch.publish(verdicts)
+ch.table(al.tradeoff_table(df).set_index(["student", "penalty", "lam"]), precision=3)
 
 # %% [markdown]
 # ## The three methods, per student and family
@@ -96,7 +88,7 @@ styled(al.tradeoff_table(df).set_index(["student", "penalty", "lam"]), precision
 # %%
 methods = al.method_table(df)
 fam = methods.merge(df[["dataset", "family"]].drop_duplicates(), on="dataset")
-styled(fam.pivot_table(index=["variant", "family"], columns="method", values="r2"), precision=3)
+ch.table(fam.pivot_table(index=["variant", "family"], columns="method", values="r2"), precision=3)
 
 # %% [markdown]
 # ## Ranks across data sets: Friedman, Nemenyi, critical difference
@@ -107,7 +99,7 @@ styled(fam.pivot_table(index=["variant", "family"], columns="method", values="r2
 
 # %%
 ranked = al.rankings(methods)
-styled(al.ranking_table(ranked), precision=3)
+ch.table(al.ranking_table(ranked), precision=3)
 
 # %%
 fig = al.ranking_figure(ranked)
@@ -122,7 +114,7 @@ fig
 
 # %%
 per_ds = al.dataset_tests(methods)
-styled(per_ds.groupby(["student", "method"]).outcome.value_counts().unstack(fill_value=0))
+ch.table(per_ds.groupby(["student", "method"]).outcome.value_counts().unstack(fill_value=0))
 
 # %% [markdown]
 # ## Verdicts

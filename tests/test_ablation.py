@@ -84,3 +84,11 @@ def test_complexity_and_tests_tables():
     tests = ab.tests(honest)
     assert len(tests) == 2 * len(ab.LABELS)
     assert tests[tests.comparison.str.startswith("honest")].significant.all()
+
+
+def test_run_counts():
+    import pandas as pd
+
+    from distillkit.ablation import run_counts
+    df = pd.DataFrame({"seed": [0, 0, 1, 1, 1], "student": ["gplearn", "operon", "operon", "gplearn", "operon"]})
+    assert run_counts(df) == {"n_seeds": 2, "n_runs": 5, "n_operon": 3}

@@ -105,3 +105,11 @@ def test_cluster_backend_reads_the_environment(monkeypatch):
     monkeypatch.delenv(al.SCHEDULER_ENV, raising=False)
     with al.cluster_backend() as backend:
         assert backend is None
+
+
+def test_run_counts():
+    import pandas as pd
+
+    from distillkit.alignment import run_counts
+    df = pd.DataFrame({"dataset": ["a", "a", "b"], "seed": [0, 1, 0]})
+    assert run_counts(df) == {"n_datasets": 2, "n_trials": 2, "n_runs": 3}
