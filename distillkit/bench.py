@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from . import paper
 from .teacher import MLP, fit_teacher_ensemble, make_engine, resolve_device
 
 #: method -> (engine, penalty, jacobian_method, regularized)
@@ -239,7 +240,7 @@ def step_table(methods=STEP_METHODS, dims=(8, 32, 128, 512), hiddens=(100, 400),
 
 
 def time_ensemble(G_values=(1, 6, 30), d: int = 8, hidden=100, n: int = 16512, batch: int = 128,
-                  epochs: int = 5, threads=(1, None), lams=(0.0, 0.001, 0.01, 0.05, 0.1, 0.5),
+                  epochs: int = 5, threads=(1, None), lams=paper.LAMS,
                   repeats: int = 3, engine: str = "auto", baseline_autograd: bool = True,
                   device="cpu", progress: bool = False, roofline: bool = True) -> pd.DataFrame:
     """Wall time of training G teachers as one ensemble vs one teacher.
