@@ -155,3 +155,59 @@ def test_selection_rule():
     assert "1 to 9" in feynman.SELECTION_RULE and "never at any result" in feynman.SELECTION_RULE
     with pytest.raises(ValueError, match="unknown operator"):
         feynman.select_equations(allowed=("sinh",))
+
+
+# --------------------------------------------------------------------------------------
+# the ground-truth family's teacher budget (issue 10)
+# --------------------------------------------------------------------------------------
+TEACHER_BUDGET = ("epochs", "batch_size", "learning_rate")
+
+
+def test_feynman_data_sets_get_the_ground_truth_teacher_budget():
+    from distillkit.pipeline import BASE_CONFIG, GROUND_TRUTH_CONFIG, PROFILES, config_for
+
+    assert set(TEACHER_BUDGET) <= set(GROUND_TRUTH_CONFIG)
+    for profile in ("paper", "full"):
+        for name in ("feynman_I_25_13", *feynman.select_equations()):
+            cfg = config_for(name, profile)
+            assert {k: cfg[k] for k in TEACHER_BUDGET} == {k: GROUND_TRUTH_CONFIG[k] for k in TEACHER_BUDGET}
+        # the real data sets keep the paper's Table 5 budget
+        cfg = config_for("concrete", profile)
+        assert {k: cfg[k] for k in TEACHER_BUDGET} == {k: BASE_CONFIG[k] for k in TEACHER_BUDGET}
+    # a budget the profile sets itself wins (smoke stays tiny); the rest is the family's
+    smoke = config_for("feynman_I_25_13", "smoke")
+    assert smoke["epochs"] == PROFILES["smoke"]["config"]["epochs"]
+    assert smoke["batch_size"] == GROUND_TRUTH_CONFIG["batch_size"]
+    # keyword overrides win over the family (the paper's budget on a Feynman data set)
+    cfg = config_for("feynman_I_25_13", "paper", epochs=100, batch_size=128, learning_rate=1e-3)
+    assert (cfg["epochs"], cfg["batch_size"], cfg["learning_rate"]) == (100, 128, 1e-3)
+
+
+def test_ground_truth_teacher_is_full_batch():
+    # one batch holds every training row of a default-size data set, with or without the
+    # validation split chapter 11 adds, so every step follows the exact gradient
+    from distillkit.pipeline import GROUND_TRUTH_CONFIG, config_for, make_split
+
+    for validation_size in (0.0, 0.2):
+        cfg = config_for("feynman_I_25_13", "paper", validation_size=validation_size)
+        split = make_split("feynman_I_25_13", 0, 0.0, cfg)
+        assert len(split.y_train) <= GROUND_TRUTH_CONFIG["batch_size"]
+    assert feynman.DEFAULT_N_SAMPLES <= GROUND_TRUTH_CONFIG["batch_size"]
+
+
+def test_noiseless_teacher_rounds_to_the_law():
+    # the λ = 0 teacher of q/C with the family's budget: the least-squares map
+    # teacher ≈ a + b·law (what Operon's linear scaling fits) has b within SRBench's
+    # 3-digit rounding of 1 (the paper's budget left 0.995·q/C + 0.0075)
+    from distillkit.pipeline import config_for, fit_teachers, make_split
+
+    cfg = config_for("feynman_I_25_13", "paper", device="cpu")
+    split = make_split("feynman_I_25_13", 0, 0.0, cfg)
+    (teacher,) = fit_teachers("feynman_I_25_13", 0, 0.0, [0.0], cfg)
+    law = split.y_mean + split.y_scale * split.y_train
+    pred = split.y_mean + split.y_scale * teacher.predict(split.X_train)
+    b, a = np.polyfit(law, pred, 1)
+    assert abs(b - 1) < 5e-4, (a, b)
+    assert abs(a) < 1e-3, (a, b)
+    test = teacher.predict(split.X_test)
+    assert 1 - np.mean((test - split.y_test) ** 2) / np.var(split.y_test) > 0.9995
