@@ -81,6 +81,36 @@ RULES = {
 }
 
 
+def run_counts(df: pd.DataFrame) -> dict:
+    """What the chapter ran: runs, equations, the λ and γ grids (as text) and seeds."""
+    return {"n_runs": len(df), "n_equations": int(df.dataset.nunique()),
+            "lams": ", ".join(f"{v:g}" for v in sorted(df.lam.dropna().unique())),
+            "noises": ", ".join(f"{v:g}" for v in sorted(df.noise.unique())),
+            "n_seeds": int(df.seed.nunique())}
+
+
+def setup_glues(profile: str) -> dict:
+    """The chapter's fixed settings as the prose quotes them: function sets, Operon's
+    tolerance, the ground-truth teacher's budget under ``profile``, the scoring constants."""
+    from . import groundtruth
+    from .pipeline import GROUND_TRUTH_CONFIG as GT
+    from .pipeline import config_for
+
+    teacher = config_for("feynman_I_25_13", profile)  # the family's budget; a profile's own wins
+    return {"functions": f"gplearn {', '.join(GT['function_set'])}; Operon {', '.join(GT['operon_function_set'])}",
+            "tolerance": f"{GT['operon_tolerance']:g}",
+            "teacher": (f"{teacher['epochs']} epochs of one batch of up to {teacher['batch_size']} rows "
+                        f"(every training row: full-batch steps) at a step of {teacher['learning_rate']:g}"),
+            "digits": groundtruth.DEFAULT_DIGITS, "accuracy_r2": groundtruth.ACCURACY_R2}
+
+
+def rates_glues(rates: pd.DataFrame) -> dict:
+    """Symbolic (``rates``) and accuracy (``acc``) solution rates per noise level, as text."""
+    noises = sorted(rates.noise.unique())
+    return {"rates": " | ".join(f"γ = {g:g}: {rates_text(rates, g)}" for g in noises),
+            "acc": " | ".join(f"γ = {g:g}: {rates_text(rates, g, 'accuracy_rate')}" for g in noises)}
+
+
 def rule(key: str) -> str:
     """The rule text of verdict ``key`` with its thresholds filled in."""
     return rule_text(RULES, THRESHOLDS, key)
@@ -117,6 +147,40 @@ def recovery_sweep(profile: str = "paper", equations=None, lams=None, noises=Non
     df["variant"] = [student_label(s, r) for s, r in zip(df.student, df.sr_reading)]
     df["affine_solution"] = [affine_solution(f, d) for f, d in zip(df.formula_compared, df.dataset)]
     return df
+
+
+#: the one equation the chapter follows cell by cell (Volt = q/C, two inputs)
+VOLT = "feynman_I_25_13"
+
+
+def volt_cells(profile: str = "paper", n_jobs: int = 2, cache_dir=None) -> pd.DataFrame:
+    """:data:`VOLT` at λ = 0, γ = 0, seed 0, distilled and direct, under two teacher budgets:
+    the ground-truth family's (``teacher budget`` "ground truth") and the paper's real-data
+    budget from ``BASE_CONFIG`` ("paper")."""
+    from .pipeline import BASE_CONFIG
+
+    paper_budget = {k: BASE_CONFIG[k] for k in ("epochs", "batch_size", "learning_rate")}
+    runs = {"ground truth": {}, "paper": paper_budget}
+    return pd.concat([recovery_sweep(profile, equations=[VOLT], lams=[0.0], noises=[0.0], seeds=[0],
+                                     n_jobs=n_jobs, cache_dir=cache_dir, **over).assign(**{"teacher budget": name})
+                      for name, over in runs.items()], ignore_index=True)
+
+
+def volt_glues(volt: pd.DataFrame) -> dict:
+    """The distilled Operon formula, its teacher's test R² and whether it is a symbolic
+    solution, per teacher budget (keys ``<budget>_formula`` / ``_teacher_r2`` / ``_solution``
+    with budget ``gt`` or ``paper``)."""
+    out = {}
+    for name, key in (("ground truth", "gt"), ("paper", "paper")):
+        row = volt[(volt["teacher budget"] == name) & (volt.student == "operon") & volt.distilled.astype(bool)]
+        if row.empty:
+            continue
+        r = row.iloc[0]
+        decided = isinstance(r.solution, (bool, np.bool_))
+        out.update({f"{key}_formula": str(r.formula_compared), f"{key}_teacher_r2": float(r.teacher_r2),
+                    f"{key}_solution": ("undecided" if not decided else
+                                        "a symbolic solution" if r.solution else "not a symbolic solution")})
+    return out
 
 
 def affine_solution(formula, dataset: str, n_points: int = 256, rtol: float = 1e-6):
@@ -402,6 +466,6 @@ def recovery_figure(df: pd.DataFrame):
     return fig
 
 
-__all__ = ["VARIANTS", "LABELS", "SIZES", "THRESHOLDS", "RULES", "rule", "sizes", "recovery_sweep",
+__all__ = ["VOLT", "volt_cells", "volt_glues", "run_counts", "setup_glues", "rates_glues", "VARIANTS", "LABELS", "SIZES", "THRESHOLDS", "RULES", "rule", "sizes", "recovery_sweep",
            "affine_solution", "wilson_interval", "solution_rates", "rates_display", "rates_text", "r2_table",
            "equation_table", "mcnemar", "comparisons", "verdicts", "recovery_figure"]

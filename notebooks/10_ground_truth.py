@@ -46,21 +46,13 @@ import matplotlib.pyplot as plt
 
 from distillkit import feynman
 from distillkit import recovery as rc
-from distillkit.book import check_parameters
-from distillkit.show import glue, styled
-from distillkit.verdict import publish
+from distillkit.chapter import Chapter
 
-check_parameters(globals())
+ch = Chapter("10_ground_truth", globals())
 t0 = time.perf_counter()
 df = rc.recovery_sweep(profile, equations=equations, lams=lams, noises=noises, seeds=seeds,
                        n_jobs=n_jobs)
-glue("ch10_seconds", time.perf_counter() - t0)
-glue("ch10_profile", profile)
-glue("ch10_n_runs", len(df))
-glue("ch10_n_equations", int(df.dataset.nunique()))
-glue("ch10_lams", ", ".join(f"{v:g}" for v in sorted(df.lam.dropna().unique())))
-glue("ch10_noises", ", ".join(f"{v:g}" for v in sorted(df.noise.unique())))
-glue("ch10_n_seeds", int(df.seed.nunique()))
+ch.glue(rc.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
 
 # %% [markdown]
 # Profile **{glue:text}`ch10_profile`**: {glue:text}`ch10_n_equations` equations, noise
@@ -76,10 +68,10 @@ glue("ch10_n_seeds", int(df.seed.nunique()))
 # {glue:text}`ch10_rule`
 
 # %%
-glue("ch10_rule", feynman.SELECTION_RULE)
+ch.glue(rule=feynman.SELECTION_RULE)
 ops = feynman.operator_table().set_index("name")
 chosen = ops.loc[sorted(df.dataset.unique(), key=list(ops.index).index)]
-styled(chosen.assign(operators=[", ".join(o) or "arithmetic only" for o in chosen.operators])
+ch.table(chosen.assign(operators=[", ".join(o) or "arithmetic only" for o in chosen.operators])
        [["n_inputs", "operators", "formula"]].rename_axis("equation"))
 
 # %% [markdown]
@@ -112,25 +104,19 @@ styled(chosen.assign(operators=[", ".join(o) or "arithmetic only" for o in chose
 # truth").
 
 # %%
-from distillkit.pipeline import GROUND_TRUTH_CONFIG as GT
-from distillkit.pipeline import config_for
+from distillkit.pipeline import GROUND_TRUTH_CONFIG
 
-glue("ch10_functions", f"gplearn {', '.join(GT['function_set'])}; Operon "
-     f"{', '.join(GT['operon_function_set'])}")
-glue("ch10_tolerance", f"{GT['operon_tolerance']:g}")
-teacher = config_for("feynman_I_25_13", profile)  # the family's budget; a profile's own wins
-glue("ch10_teacher", f"{teacher['epochs']} epochs of one batch of up to {teacher['batch_size']} "
-     f"rows (every training row: full-batch steps) at a step of {teacher['learning_rate']:g}")
-GT
+ch.glue(rc.setup_glues(profile))
+GROUND_TRUTH_CONFIG
 
 # %% [markdown]
 # ## The verdicts and their rules
 #
 # Decided before looking at the numbers; the thresholds live in
 # `distillkit.recovery.THRESHOLDS`. A formula is a **symbolic solution** when, after its
-# constants are rounded to three significant digits and sympy simplification, its
+# constants are rounded to {glue:text}`ch10_digits` significant digits and sympy simplification, its
 # difference from the law is a constant or its ratio a non-zero constant (SRBench's rule);
-# an **accuracy solution** when its noiseless test $R^2$ exceeds 0.999. Simplification that
+# an **accuracy solution** when its noiseless test $R^2$ exceeds {glue:text}`ch10_accuracy_r2`. Simplification that
 # runs past its time bound counts as *undecided* and is left out of the rates (the bound is
 # wall-clock time, so a heavily loaded machine leaves more formulas undecided).
 #
@@ -139,12 +125,9 @@ GT
 
 # %%
 verdicts = rc.verdicts(df)
-table = publish(verdicts, chapter="10_ground_truth", prefix="ch10", results_dir=results_dir)
+table = ch.publish(verdicts)
 rates = rc.solution_rates(df)
-glue("ch10_rates", " | ".join(f"γ = {g:g}: {rc.rates_text(rates, g)}" for g in
-                              sorted(rates.noise.unique())))
-glue("ch10_acc", " | ".join(f"γ = {g:g}: {rc.rates_text(rates, g, 'accuracy_rate')}" for g in
-                            sorted(rates.noise.unique())))
+ch.glue(rc.rates_glues(rates))
 
 # %% [markdown]
 # ## Solution rate and test $R^2$ against $\lambda$
@@ -166,10 +149,10 @@ plt.show()
 # bias in scale and offset from formulas that are wrong.
 
 # %%
-styled(rc.rates_display(rates))
+ch.table(rc.rates_display(rates))
 
 # %%
-styled(rc.r2_table(df), precision=4)
+ch.table(rc.r2_table(df), precision=4)
 
 # %% [markdown]
 # Equation by equation (first seed): ✓ symbolic solution, ≈ affine solution only,
@@ -182,13 +165,13 @@ rc.equation_table(df)
 # ## One law up close: $V = q/C$
 #
 # The two-input equation `feynman_I_25_13` at $\gamma = 0$, $\lambda = 0$, both students,
-# distilled and direct (not part of the selection; shown because it is the simplest law
+# distilled and direct, under this chapter's teacher budget and the paper's (not part of the selection; shown because it is the simplest law
 # of the table and the issue's acceptance example).
 
 # %%
-volt = rc.recovery_sweep(profile, equations=["feynman_I_25_13"], lams=[0.0], noises=[0.0],
-                         seeds=[0], n_jobs=n_jobs)
-volt[["variant", "distilled", "teacher_r2", "student_r2", "formula_compared", "solution",
+volt = rc.volt_cells(profile, n_jobs=n_jobs)
+ch.glue(rc.volt_glues(volt))
+volt[["teacher budget", "variant", "distilled", "teacher_r2", "student_r2", "formula_compared", "solution",
       "affine_solution", "accuracy_solution"]]
 
 # %% [markdown]
@@ -196,9 +179,10 @@ volt[["variant", "distilled", "teacher_r2", "student_r2", "formula_compared", "s
 # the best formula of the law's shape is $a + b \cdot q/C$ with $a \neq 0$ and $b \neq 1$,
 # which SRBench's rule does not count (it allows an added constant or a factor, not both),
 # although it is an accuracy solution and an affine one. With the paper's teacher budget
-# the distilled Operon formula was $0.00755 + 0.995 \cdot q/C$ (teacher test $R^2$ 0.997);
-# with this chapter's (`paper` profile, seed 0) it is $0.00017 + 0.99986 \cdot q/C$
-# (teacher test $R^2$ 0.99992), whose factor rounds to 1: a symbolic solution.
+# the distilled Operon formula (seed 0) is {glue:text}`ch10_paper_formula` (teacher test
+# $R^2$ {glue:text}`ch10_paper_teacher_r2:.5f`), {glue:text}`ch10_paper_solution`; with this
+# chapter's it is {glue:text}`ch10_gt_formula` (teacher test $R^2$
+# {glue:text}`ch10_gt_teacher_r2:.5f`), {glue:text}`ch10_gt_solution`.
 #
 # ## Verdicts
 #
@@ -209,7 +193,7 @@ volt[["variant", "distilled", "teacher_r2", "student_r2", "formula_compared", "s
 #
 # **Paper reports** nothing here: neither the paper nor its revision has a ground-truth
 # study or a direct fit. **We measure** symbolic-solution rates (over decided cells) of
-# {glue:text}`ch10_rates`. Accuracy-solution rates (noiseless test $R^2 > 0.999$):
+# {glue:text}`ch10_rates`. Accuracy-solution rates (noiseless test $R^2$ > {glue:text}`ch10_accuracy_r2`):
 # {glue:text}`ch10_acc`.
 
 # %%

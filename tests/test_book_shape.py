@@ -64,3 +64,16 @@ def test_every_verdict_is_well_formed(smoke_book):
         assert str(r.get("evidence", "")).strip(), f"{p.name}: empty evidence"
         assert str(r.get("claim", "")).strip(), f"{p.name}: empty claim"
         assert str(r.get("rule", "")).strip(), f"{p.name}: no rule"
+
+
+MAX_CODE_LINES = 15  # issue 13: a chapter reads as parameters -> one call per table or figure
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_no_code_cell_is_long(name):
+    import jupytext
+
+    nb = jupytext.read(ROOT / "notebooks" / f"{name}.py")
+    long = [(i, n) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            and (n := len(c.source.strip().splitlines())) > MAX_CODE_LINES]
+    assert not long, f"{name}: code cells longer than {MAX_CODE_LINES} lines (cell index, lines): {long}"

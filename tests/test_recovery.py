@@ -131,3 +131,20 @@ def test_table_and_figure_on_synthetic_frame():
     fig = rc.recovery_figure(df)
     assert len(fig.axes) == 4
     assert fig.axes[0].get_ylabel() == "symbolic solution rate"
+
+
+def test_chapter_glues_come_from_the_settings():
+    import pandas as pd
+
+    from distillkit import groundtruth
+    from distillkit import recovery as rc
+    from distillkit.pipeline import GROUND_TRUTH_CONFIG
+
+    df = pd.DataFrame({"dataset": ["a", "a", "b"], "lam": [0.0, float("nan"), 0.1], "noise": [0.0, 0.1, 0.0],
+                       "seed": [0, 0, 1]})
+    assert rc.run_counts(df) == {"n_runs": 3, "n_equations": 2, "lams": "0, 0.1", "noises": "0, 0.1", "n_seeds": 2}
+    setup = rc.setup_glues("paper")
+    assert setup["digits"] == groundtruth.DEFAULT_DIGITS and setup["accuracy_r2"] == groundtruth.ACCURACY_R2
+    assert f"{GROUND_TRUTH_CONFIG['epochs']} epochs" in setup["teacher"]
+    assert setup["tolerance"] == f"{GROUND_TRUTH_CONFIG['operon_tolerance']:g}"
+    assert "3 epochs" in rc.setup_glues("smoke")["teacher"]  # the smoke profile's own budget wins
