@@ -72,7 +72,7 @@ def test_left_out_note_names_count_and_rule():
     assert note.startswith("2 of 25 (data set, seed) cells left out") and "0.05 R²" in note
 
 
-# --- moved from the former test_report.py ------------------------------
+# --- on the shared synthetic sweeps (tests/sweeps.py) ---------------------
 def test_competence_table_marks_the_failing_student_cell():
     comp = competence.competence_table(shared.fake_sweep(shared.FAILED), "student").set_index(["sr_reading", "dataset"])
     assert not comp.loc[("literal", "concrete"), "competent"]

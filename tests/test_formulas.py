@@ -138,7 +138,7 @@ def test_what_the_book_shows_of_table7(monkeypatch):
     assert list(pts.complexity) == [15, 9] and list(pts.lam) == [0.0, 0.001]
 
 
-# --- moved from the former test_report.py ------------------------------
+# --- on the shared synthetic sweeps (tests/sweeps.py) ---------------------
 def test_formula_table_and_simpler_rule():
     sw = shared.fake_sweep(shared.CURVES)
     ft = formulas.formula_table(sw, "concrete")

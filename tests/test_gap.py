@@ -137,7 +137,7 @@ def test_competence_display_marks_left_out_data_sets():
     assert shown.loc["California Housing", "in the verdict"] == "yes"
 
 
-# --- moved from the former test_report.py ------------------------------
+# --- on the shared synthetic sweeps (tests/sweeps.py) ---------------------
 def test_table1_and_gap():
     sw = shared.fake_sweep(shared.CURVES)
     t1 = gap.table1(sw)

@@ -150,7 +150,7 @@ def test_figure3_has_a_panel_per_dataset():
     assert len([ax for ax in fig.axes if ax.has_data()]) == 2
 
 
-# --- moved from the former test_report.py ------------------------------
+# --- on the shared synthetic sweeps (tests/sweeps.py) ---------------------
 def test_lambda_summary_and_table2():
     sw = shared.fake_sweep(shared.CURVES)
     s = summaries.lambda_summary(sw).set_index(["dataset", "sr_reading"])

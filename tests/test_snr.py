@@ -181,7 +181,7 @@ def test_noise_sweep_runs_the_focus_data_set_at_every_alpha(monkeypatch):
     assert calls[-1][0][1] == ["wine_red"] and calls[-1][1] == {"noises": (0.1,)}
 
 
-# --- moved from the former test_report.py ------------------------------
+# --- on the shared synthetic sweeps (tests/sweeps.py) ---------------------
 def test_noise_table_against_same_noise_standard():
     sw = pd.concat([shared.fake_sweep(shared.CURVES, noise=0.0),
                     shared.fake_sweep({"concrete": {"literal": [0.2, 0.1, 0.15, 0.1, 0.1, 0.1],

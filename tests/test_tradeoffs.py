@@ -163,7 +163,7 @@ def test_failed_penalty_note():
                     "(`RuntimeError: no torch.func`); it is left out.*")
 
 
-# --- moved from the former test_report.py ------------------------------
+# --- on the shared synthetic sweeps (tests/sweeps.py) ---------------------
 def test_simple_verdict_rules():
     assert improvement.verdict_average_improvement(100.0) == "reproduced"
     assert improvement.verdict_average_improvement(30.0) == "partly reproduced"

@@ -107,7 +107,7 @@ def test_tree_figure_has_a_panel_per_dataset():
     assert len([ax for ax in fig.axes if ax.has_data()]) == 2
 
 
-# --- moved from the former test_report.py ------------------------------
+# --- on the shared synthetic sweeps (tests/sweeps.py) ---------------------
 def test_tree_table_uses_best_sr_lambda():
     t3 = trees.tree_table(shared.fake_sweep(shared.CURVES), "literal", datasets=("concrete",))
     assert t3.loc[("Concrete Strength", "regularized"), "ours: λ"] == 0.001
