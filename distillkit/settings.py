@@ -86,7 +86,7 @@ SCHEMA: dict[str, Setting] = {
     "operon_tolerance": Setting("float", low=0, high=1, open_high=True),
     "student_units": Setting("str", pattern=re.compile(r"^(standardized|data)$"),
                              hint="standardized or data"),
-    "solution_timeout": Setting("float", low=0, open_low=True),
+    "solution_timeout": Setting("float", low=0, hint="seconds; 0 skips the symbolic check"),
 }
 
 

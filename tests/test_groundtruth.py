@@ -142,3 +142,11 @@ def test_distilled_operon_formula_of_q_over_C_is_a_symbolic_solution():
     rec = run("feynman_I_25_13", lam=0.0, student="operon", device="cpu", baselines=False)
     assert rec["teacher_r2"] > 0.9995
     assert rec["solution"] is True, (rec["formula_sympy"], rec["formula_compared"])
+
+
+def test_solution_timeout_zero_skips_the_symbolic_check():
+    from distillkit.pipeline import run
+    rec = run("feynman_I_25_13", lam=0.0, profile="smoke", student="gplearn", solution_timeout=0)
+    assert rec["solution"] is None and rec["solution_kind"] == "not scored"
+    assert rec["score_seconds"] == 0.0 and rec["true_formula"] == "q/C"
+    assert rec["accuracy_solution"] in (True, False)

@@ -347,10 +347,16 @@ def test_check_parameters_names_the_typo():
 
 
 def test_every_chapter_checks_its_parameters():
-    for nb in sorted((ROOT / "notebooks").glob("0*.py")):
+    """The cell after ``parameters`` checks them: ``Chapter(name, globals())`` does
+    (distillkit.chapter), as ``check_parameters(globals())`` did before it."""
+    import re
+
+    checked = re.compile(r'Chapter\("(\d\d_\w+)", globals\(\)\)')
+    for nb in sorted((ROOT / "notebooks").glob("[01]*.py")):
         cells = nb.read_text().split("# %%")
         i = next(k for k, c in enumerate(cells) if c.startswith(' tags=["parameters"]'))
-        assert "check_parameters(globals())" in cells[i + 1], nb.name
+        m = checked.search(cells[i + 1])
+        assert m and m.group(1) == nb.stem, f"{nb.name}: the cell after 'parameters' must create Chapter({nb.stem!r}, globals())"
 
 
 def test_papermill_typo_fails_the_notebook(tmp_path):
