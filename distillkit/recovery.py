@@ -278,7 +278,7 @@ def rates_display(rates: pd.DataFrame) -> pd.DataFrame:
         "student": rates.variant, "fitted to": np.where(rates.setting == "direct", "noisy labels",
                                                         "teacher"),
         "λ": [("–" if not np.isfinite(v) else f"{v:g}") for v in rates.lam],
-        "γ": rates.noise, "cells": rates.cells, "undecided": rates.undecided,
+        "γ": [f"{v:g}" for v in rates.noise], "cells": rates.cells.astype(int), "undecided": rates.undecided.astype(int),
         "symbolic solution [95 % CI]": [pct(r, lo, hi) for r, lo, hi in
                                         zip(rates.solution_rate, rates.solution_lo, rates.solution_hi)],
         "accuracy solution [95 % CI]": [pct(r, lo, hi) for r, lo, hi in

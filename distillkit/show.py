@@ -78,7 +78,8 @@ def styled(df: pd.DataFrame, precision: int = 3, caption: str | None = None, hig
     NaNs, data-set names as the paper writes them, no pandas row numbers, the paper's rows
     shaded."""
     df = paper_names(df)
-    formats = {c: fmt or _column_format(c, precision) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
+    formats = {c: fmt or ("{:d}" if pd.api.types.is_integer_dtype(df[c]) else _column_format(c, precision))
+               for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}  # counts as counts
     sty = df.style.format(formats, na_rep="")
     if isinstance(df.index, pd.RangeIndex):  # pandas row numbers are no data: hide them
         sty = sty.hide(axis="index")

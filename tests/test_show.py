@@ -19,3 +19,8 @@ def test_styled_tables_one_precision_per_column_names_and_no_row_numbers():
     assert "Concrete Strength" in html and "0.325" in html and "0.324835" not in html
     assert 'class="row_heading' not in html  # no pandas row numbers
     assert show.paper_names(df.set_index("dataset")).index[1] == "Wine Quality Red"
+
+
+def test_counts_are_shown_as_integers():
+    html = show.styled(pd.DataFrame({"cells": [15, 3], "undecided": [1, 0]})).to_html()
+    assert ">15<" in html and "15.000" not in html
