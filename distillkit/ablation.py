@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import competence
 from . import robustness as rb
+from .metrics import bootstrap_ci, paired_test
 from .pipeline import student_label
 from .verdict import Verdict, rule_text
 
@@ -126,7 +127,7 @@ def curves(df: pd.DataFrame) -> pd.DataFrame:
     """Median student test R² (95 % bootstrap interval over seeds) per data set, variant, λ."""
     rows = []
     for (ds, var, lam), g in _distilled(df).groupby(["dataset", "variant", "lam"]):
-        lo, hi = rb.bootstrap_ci(g.student_r2, stat=np.median)
+        lo, hi = bootstrap_ci(g.student_r2, stat=np.median)
         rows.append({"dataset": ds, "variant": var, "lam": float(lam),
                      "median": float(np.nanmedian(g.student_r2)), "ci_lo": lo, "ci_hi": hi})
     return pd.DataFrame(rows)
@@ -155,7 +156,7 @@ def tests(honest: pd.DataFrame) -> pd.DataFrame:
         h = honest[honest.variant == var]
         for what, a, b in (("honest λ vs λ = 0", "test_honest", "test_base"),
                            ("distilled (honest λ) vs direct", "test_honest", "test_direct")):
-            t = rb.paired_test(h[a], h[b])
+            t = paired_test(h[a], h[b])
             rows.append({"variant": var, "comparison": what, **t,
                          "significant": bool(t["p_value"] < THRESHOLDS["alpha"]
                                              and t["rank_biserial"] > 0)})

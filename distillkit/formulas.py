@@ -119,13 +119,6 @@ def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: p
 # --------------------------------------------------------------------------------------
 # the chapter: the numbers its prose uses, the formulas as the book shows them, its verdict
 # --------------------------------------------------------------------------------------
-def reading_of(source: str) -> str:
-    """The key a table's source label stands for: ``"ours (literal)"`` -> ``"literal"``,
-    ``"paper"`` -> ``"paper"``."""
-    prefix = ours_label("")[:-1]
-    return source[len(prefix):-1] if source.startswith(prefix) and source.endswith(")") else source
-
-
 def shown_table(formulas: pd.DataFrame) -> pd.DataFrame:
     """Table 7 (:func:`formula_table`) as the book shows it: no LaTeX, headers spelled out."""
     return formulas.drop(columns="latex").rename(columns={
@@ -174,9 +167,9 @@ def complexity_glues(formulas: pd.DataFrame) -> dict:
     """Node counts of Table 7 as ``complexity_<paper|reading>_<standard|regularized>`` for
     the paper and every SR reading (-1 where not available)."""
     f = formulas.set_index(["source", "teacher"]).complexity
-    return {f"complexity_{reading_of(src)}_{kind}": int(f.get((src, kind), -1))
-            for src in [PAPER] + [ours_label(r) for r in SR_READINGS]
-            for kind in ("standard", "regularized")}
+    sources = {PAPER: PAPER, **{r: ours_label(r) for r in SR_READINGS}}  # glue key -> table label
+    return {f"complexity_{key}_{kind}": int(f.get((src, kind), -1))
+            for key, src in sources.items() for kind in ("standard", "regularized")}
 
 
 def paper_points() -> pd.DataFrame:
@@ -232,6 +225,6 @@ def verdicts(sweep: pd.DataFrame, focus: str, reading: str | None = None) -> lis
 
 
 __all__ = ["THRESHOLDS", "RULES", "PAPER_COMPLEXITY", "rule", "formula_table", "complexity_by_lambda",
-           "verdict_simpler", "reading_of", "shown_table", "variables_text",
+           "verdict_simpler", "shown_table", "variables_text",
            "formula_heading", "formula_latex", "formula_displays", "complexity_glues", "paper_points",
            "complexity_figure", "lambda_glues", "verdicts"]

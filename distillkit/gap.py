@@ -49,13 +49,6 @@ def student_model(reading: str) -> str:
     return f"SR student ({reading})"
 
 
-def reading_of(model: str) -> str:
-    """``"SR student (literal)"`` -> ``"literal"`` (the inverse of :func:`student_model`)."""
-    if not (model.startswith("SR student (") and model.endswith(")")):
-        raise ValueError(f"not an SR student model name: {model!r}")
-    return model[len("SR student ("):-1]
-
-
 def distillation_gap(sweep: pd.DataFrame) -> pd.DataFrame:
     """λ = 0, every data set: teacher, SR student per reading, XGBoost; ours and paper.
 
@@ -88,7 +81,7 @@ def distillation_gap(sweep: pd.DataFrame) -> pd.DataFrame:
 def table1(sweep: pd.DataFrame, datasets=TABLE1_DATASETS) -> pd.DataFrame:
     """Paper Table 1 with ours beside it: rows (data set, source), columns teacher / SR / XGBoost R²."""
     gap = distillation_gap(sweep)
-    readings = [reading_of(m) for m in _order(gap[gap.model.str.startswith("SR student (")], "model")]
+    readings = _order(sweep, "sr_reading")
     rows = []
     for ds in [d for d in datasets if d in set(gap.dataset)]:
         g = gap[gap.dataset == ds]

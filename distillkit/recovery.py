@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from . import robustness as rb
+from .metrics import bootstrap_ci
 from .feynman import DEFAULT_OPERATORS, equation, select_equations
 from .pipeline import profile_sizes, student_label
 from .verdict import Verdict, rule_text
@@ -96,7 +96,7 @@ def setup_glues(profile: str) -> dict:
     from .pipeline import GROUND_TRUTH_CONFIG as GT
     from .pipeline import config_for
 
-    teacher = config_for("feynman_I_25_13", profile)  # the family's budget; a profile's own wins
+    teacher = config_for(VOLT, profile)  # the family's budget; a profile's own wins
     return {"functions": f"gplearn {', '.join(GT['function_set'])}; Operon {', '.join(GT['operon_function_set'])}",
             "tolerance": f"{GT['operon_tolerance']:g}",
             "teacher": (f"{teacher['epochs']} epochs of one batch of up to {teacher['batch_size']} rows "
@@ -306,7 +306,7 @@ def r2_table(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (var, setting, lam, noise), g in d.groupby(["variant", "setting", "lam", "noise"], sort=True):
         r2 = pd.to_numeric(g.student_r2, errors="coerce").to_numpy(dtype=float)
-        lo, hi = rb.bootstrap_ci(r2, stat=np.median)
+        lo, hi = bootstrap_ci(r2, stat=np.median)
         t = pd.to_numeric(g.get("teacher_r2", pd.Series(dtype=float)), errors="coerce")
         rows.append({"variant": var, "setting": setting, "lam": np.nan if lam < 0 else lam,
                      "noise": float(noise), "cells": len(g),

@@ -848,9 +848,9 @@ def plot_honest(honest: pd.DataFrame, names=None):
     return fig
 
 
-__all__ = ["robustness_sweep", "resolve_seeds", "bootstrap_ci", "summarize_by_lambda",
+__all__ = ["robustness_sweep", "resolve_seeds", "summarize_by_lambda",
            "paper_style_improvement", "selection_bias", "average_over_datasets",
-           "compare_selection", "honest_lambda", "paired_test", "honest_tests",
+           "compare_selection", "honest_lambda", "honest_tests",
            "teacher_degradation", "teacher_cells", "blowups", "headline", "verdict_improvement",
            "verdict_teacher", "verdicts", "glues", "rule", "RULES", "THRESHOLDS", "grid_table",
            "grid_summary", "paper_table6", "student_table", "blowup_table", "selection_table",

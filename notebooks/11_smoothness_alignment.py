@@ -47,11 +47,13 @@ import time
 
 from distillkit import alignment as al
 from distillkit.chapter import Chapter
+from distillkit.metrics import MIN_WILCOXON_N
 
 ch = Chapter("11_smoothness_alignment", globals())
 t0 = time.perf_counter()
 df = al.alignment_sweep(profile, datasets=datasets, lams=lams, seeds=seeds, n_jobs=n_jobs)
 ch.glue(al.run_counts(df), seconds=time.perf_counter() - t0, profile=profile, noise=al.FEYNMAN_NOISE)
+ch.glue(alpha=al.THRESHOLDS["alpha"], min_trials=MIN_WILCOXON_N)  # the tests' thresholds, for the prose
 
 # %% [markdown]
 # Profile **{glue:text}`ch11_profile`**: {glue:text}`ch11_n_runs` student fits over
@@ -95,7 +97,7 @@ ch.table(fam.pivot_table(index=["variant", "family"], columns="method", values="
 #
 # Per student: mean rank of each method over the data sets (1 = best), the Friedman test,
 # and Nemenyi's critical difference (CD). In the diagram, methods joined by a bar are not
-# told apart by the Nemenyi test at $\alpha$ = 0.05.
+# told apart by the Nemenyi test at $\alpha$ = {glue:text}`ch11_alpha`.
 
 # %%
 ranked = al.rankings(methods)
@@ -109,7 +111,7 @@ fig
 # ## Per data set: each penalty against standard over trials
 #
 # Wilcoxon signed-rank test over trials, Holm-corrected over the student's table; with fewer
-# than 6 trials no test can reach $p < 0.05$, so every data set reads "no difference".
+# than {glue:text}`ch11_min_trials` trials no test can reach $p$ < {glue:text}`ch11_alpha`, so every data set reads "no difference".
 # Counts of data sets per outcome:
 
 # %%

@@ -53,12 +53,6 @@ def test_table1_and_distillation_gap():
     assert set(paper_rows.model) == {"teacher", "SR student"}
 
 
-def test_reading_of_inverts_student_model():
-    assert gap.reading_of(gap.student_model("converged")) == "converged"
-    with pytest.raises(ValueError):
-        gap.reading_of("XGBoost")
-
-
 def test_rule_text_carries_the_thresholds():
     text = gap.rule("gap")
     assert "{" not in text

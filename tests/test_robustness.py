@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distillkit import paper
+from distillkit import metrics, paper
 from distillkit import robustness as rb
 
 LAMS = [0.0, 0.001, 0.01, 0.05, 0.1, 0.5]
@@ -35,16 +35,16 @@ def _records(n_seeds=8, datasets=("a", "b", "c"), readings=("literal",), effect=
 
 def test_bootstrap_ci_covers_mean_and_is_deterministic():
     x = np.random.default_rng(1).normal(2.0, 1.0, size=40)
-    lo, hi = rb.bootstrap_ci(x)
+    lo, hi = metrics.bootstrap_ci(x)
     assert lo < x.mean() < hi
-    assert (lo, hi) == rb.bootstrap_ci(x)  # fixed rng: same interval every time
-    assert rb.bootstrap_ci(x, rng=5) != rb.bootstrap_ci(x, rng=6)
-    lo90, hi90 = rb.bootstrap_ci(x, ci=0.90)
+    assert (lo, hi) == metrics.bootstrap_ci(x)  # fixed rng: same interval every time
+    assert metrics.bootstrap_ci(x, rng=5) != metrics.bootstrap_ci(x, rng=6)
+    lo90, hi90 = metrics.bootstrap_ci(x, ci=0.90)
     assert lo <= lo90 and hi90 <= hi
     # degenerate inputs
-    assert rb.bootstrap_ci([3.0]) == (3.0, 3.0)
-    assert np.isnan(rb.bootstrap_ci([])[0])
-    assert rb.bootstrap_ci([1.0, np.inf, -np.inf, np.nan]) == (1.0, 1.0)  # non-finite dropped
+    assert metrics.bootstrap_ci([3.0]) == (3.0, 3.0)
+    assert np.isnan(metrics.bootstrap_ci([])[0])
+    assert metrics.bootstrap_ci([1.0, np.inf, -np.inf, np.nan]) == (1.0, 1.0)  # non-finite dropped
 
 
 def test_summarize_by_lambda_long_format():
@@ -103,23 +103,23 @@ def test_paired_test_identical_pairs_do_not_crash():
     a = np.array([0.3, 0.4, 0.5, 0.6])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # not even a warning
-        res = rb.paired_test(a, a.copy())
+        res = metrics.paired_test(a, a.copy())
     assert res["p_value"] == 1.0 and res["n_nonzero"] == 0 and res["rank_biserial"] == 0.0
     assert res["mean_diff"] == 0.0 and not res["testable"]
-    empty = rb.paired_test([], [])
+    empty = metrics.paired_test([], [])
     assert empty["n"] == 0 and np.isnan(empty["p_value"])
 
 
 def test_paired_test_detects_a_shift_and_rank_biserial_sign():
     gen = np.random.default_rng(3)
     b = gen.normal(0.3, 0.1, 30)
-    res = rb.paired_test(b + 0.05 + 0.01 * gen.standard_normal(30), b)
+    res = metrics.paired_test(b + 0.05 + 0.01 * gen.standard_normal(30), b)
     assert res["p_value"] < 1e-4 and res["rank_biserial"] == 1.0 and res["testable"]
     assert res["mean_ci_lo"] > 0
-    worse = rb.paired_test(b - 0.05, b)
+    worse = metrics.paired_test(b - 0.05, b)
     assert worse["rank_biserial"] == -1.0
     # non-finite pairs are dropped; small n is flagged as untestable
-    few = rb.paired_test([1.0, 2.0, np.inf, 4.0], [0.0, 1.0, 1.0, 3.0])
+    few = metrics.paired_test([1.0, 2.0, np.inf, 4.0], [0.0, 1.0, 1.0, 3.0])
     assert few["n"] == 3 and not few["testable"]
 
 
