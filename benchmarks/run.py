@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 if not os.environ.get("DISTILLKIT_DATA") and (ROOT.parent / "shared" / "datasets").is_dir():
     os.environ["DISTILLKIT_DATA"] = str(ROOT.parent / "shared" / "datasets")  # as tests/conftest.py
 
-from distillkit import bench, cost  # noqa: E402
-from distillkit.paper import LAMS, TRAINING_OVERHEAD  # noqa: E402
+from distillkit.experiments import bench
+from distillkit.book.chapters import cost_of_smoothness as cost
+from distillkit.experiments.paper import LAMS, TRAINING_OVERHEAD
 
 
 def _show(title: str, df: pd.DataFrame, cols) -> None:

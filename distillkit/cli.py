@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from .settings import PROFILE_NAMES, SR_READING_NAMES, SettingError, parse_overrides
+from distillkit.experiments.settings import (PROFILE_NAMES, SR_READING_NAMES, SettingError, parse_overrides)
 
 STUDENT_NAMES = ("gplearn", "operon")  # must match students.STUDENTS (a test checks)
 PENALTY_NAMES = ("jacobian", "lipschitz", "lipschitz_bound")
@@ -205,7 +205,7 @@ def _check_args(args) -> None:
 def _main(argv) -> int:
     args = _parser().parse_args(argv)
     if args.command == "data":
-        from .data import list_datasets, verify_files
+        from distillkit.datasets import list_datasets, verify_files
         if args.action == "list":
             print(list_datasets().to_string(index=False))
             return 0
@@ -217,14 +217,14 @@ def _main(argv) -> int:
     if getattr(args, "penalty", None) is not None:
         overrides["penalty"] = args.penalty
     _check_args(args)
-    from .data import from_csv, load_dataset  # pandas and sklearn, not yet torch
+    from distillkit.datasets import from_csv, load_dataset
     if args.command == "run":
         if args.csv is not None:  # read and check the data before torch is loaded
             dataset = from_csv(args.csv, target=args.target, sep=args.sep)
         else:
             load_dataset(args.dataset)  # unknown name or unreadable file: fail before training
             dataset = args.dataset
-        from .pipeline import resolve_config, run
+        from distillkit.experiments.pipeline import resolve_config, run
         resolve_config(args.profile, **overrides)
         record = run(dataset, lam=args.lam, seed=args.seed, noise=args.noise, profile=args.profile,
                      sr_reading=args.sr_reading, student=args.student, direct=args.direct,
@@ -242,8 +242,8 @@ def _main(argv) -> int:
 
     for name in args.datasets:
         load_dataset(name)
-    from .pipeline import resolve_config
-    from .sweep import run_grid
+    from distillkit.experiments.pipeline import resolve_config
+    from distillkit.experiments.sweep import run_grid
     resolve_config(args.profile, **overrides)
     frame = run_grid(args.datasets, lams=args.lams, seeds=args.seeds, noises=args.noises,
                      profile=args.profile, sr_readings=tuple(args.sr_readings),
@@ -257,8 +257,8 @@ def _main(argv) -> int:
 
 def _distill(args, overrides: dict, from_csv) -> int:
     from_csv(args.path, target=args.target, sep=args.sep)  # the table is checked before torch loads
-    from .distill import distill, write_report
-    from .pipeline import resolve_config
+    from distillkit.owndata.distill import distill, write_report
+    from distillkit.experiments.pipeline import resolve_config
     resolve_config(args.profile, **overrides)
     kw = {"validation_size": overrides.pop("validation_size")} if "validation_size" in overrides else {}
     result = distill(args.path, args.target, student=args.student, lams=args.lams, refine=args.refine,
@@ -279,7 +279,7 @@ def _distill(args, overrides: dict, from_csv) -> int:
 
 
 def _rounded(result) -> str:
-    from .students import round_floats
+    from distillkit.students import round_floats
     return str(round_floats(result.formula))
 
 

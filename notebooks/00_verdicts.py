@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -19,7 +19,7 @@
 # One row per claim of the paper that a chapter of this book tests: what the paper
 # reports, what we measure, the rule that decides, and our verdict, with a link to the
 # chapter holding the evidence. The table is assembled from the verdict files each chapter writes when it is
-# executed (`distillkit.book.write_verdict`), so it always reflects the last build.
+# executed (`distillkit.book.build.write_verdict`), so it always reflects the last build.
 #
 # Verdicts: **reproduced** (the claim holds in our runs), **partly reproduced** (it holds
 # in part, or under some reasonable readings of the paper only), **not reproduced**, and
@@ -33,8 +33,8 @@ results_dir = None
 # %% tags=["remove-input"]
 from IPython.display import Markdown, display
 
-from distillkit import verdict_page
-from distillkit.chapter import Chapter
+from distillkit.book import verdict_page
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("00_verdicts", globals())
 verdicts = verdict_page.load(results_dir)

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -39,8 +39,10 @@ results_dir = None
 # %%
 from IPython.display import display
 
-from distillkit import gap, params, plots
-from distillkit.chapter import Chapter
+from distillkit.book.chapters import naive_pipeline as gap
+from distillkit.book import params
+from distillkit.book import plots
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("01_naive_pipeline", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)

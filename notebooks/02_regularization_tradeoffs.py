@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -54,8 +54,10 @@ timing_epochs = 10
 # %%
 from IPython.display import Markdown, display
 
-from distillkit import cost, params, tradeoffs
-from distillkit.chapter import Chapter
+from distillkit.book.chapters import cost_of_smoothness as cost
+from distillkit.book import params
+from distillkit.book.chapters import regularization_tradeoffs as tradeoffs
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("02_regularization_tradeoffs", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -40,8 +40,10 @@ results_dir = None
 # %%
 from IPython.display import display
 
-from distillkit import competence, improvement, params
-from distillkit.chapter import Chapter
+from distillkit.book import competence
+from distillkit.book.chapters import lambda_sweep as improvement
+from distillkit.book import params
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("03_lambda_sweep", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
@@ -112,7 +114,7 @@ ch.table(improvement.table6_pattern(sweep), fmt="{:.3g}", highlight_paper=False,
 # ## Verdict
 #
 # Rules, under the {glue:text}`ch3_primary` reading; the thresholds live in
-# `distillkit.improvement.THRESHOLDS`. (The paper's value is its average over the data sets
+# `distillkit.book.chapters.lambda_sweep.THRESHOLDS`. (The paper's value is its average over the data sets
 # swept here, {glue:text}`ch3_paper_avg:.1f` %.)
 #
 # * **About 120 % average improvement.** {glue:text}`ch3_avg_rule`

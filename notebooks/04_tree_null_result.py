@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -43,8 +43,11 @@ results_dir = None
 # %%
 from IPython.display import display
 
-from distillkit import competence, improvement, params, trees
-from distillkit.chapter import Chapter
+from distillkit.book import competence
+from distillkit.book.chapters import lambda_sweep as improvement
+from distillkit.book import params
+from distillkit.book.chapters import tree_null_result as trees
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("04_tree_null_result", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
@@ -88,7 +91,7 @@ trees.tree_figure(sweep)
 #
 # ## Verdict
 #
-# Rule (the thresholds live in `distillkit.trees.THRESHOLDS`): {glue:text}`ch4_tree_rule`
+# Rule (the thresholds live in `distillkit.book.chapters.tree_null_result.THRESHOLDS`): {glue:text}`ch4_tree_rule`
 
 # %%
 comp = trees.tree_competence(sweep, t3)  # the competence rule on the λ = 0 trees

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -40,8 +40,14 @@ noise_levels = [0.0, 0.1, 0.25, 0.5]
 # %%
 from IPython.display import display
 
-from distillkit import competence, improvement, params, plots, show, snr, summaries
-from distillkit.chapter import Chapter
+from distillkit.book import competence
+from distillkit.book.chapters import lambda_sweep as improvement
+from distillkit.book import params
+from distillkit.book import plots
+from distillkit.book import show
+from distillkit.book.chapters import snr_and_noise as snr
+from distillkit.book import summaries
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("05_snr_and_noise", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
@@ -118,7 +124,7 @@ display(plots.noise_figure(noise_tab, noise_ds))
 # ## Verdict
 #
 # Rules, under the {glue:text}`ch5_primary` reading; the thresholds live in
-# `distillkit.snr.THRESHOLDS`.
+# `distillkit.book.chapters.snr_and_noise.THRESHOLDS`.
 #
 # * **SNR values.** {glue:text}`ch5_values_rule`
 # * **Low SNR explains Wine.** {glue:text}`ch5_explain_rule`

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -41,8 +41,12 @@ results_dir = None
 # %%
 from IPython.display import display
 
-from distillkit import competence, formulas, improvement, params, show
-from distillkit.chapter import Chapter
+from distillkit.book import competence
+from distillkit.book.chapters import formula_analysis as formulas
+from distillkit.book.chapters import lambda_sweep as improvement
+from distillkit.book import params
+from distillkit.book import show
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("06_formula_analysis", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
@@ -92,7 +96,7 @@ display(formulas.complexity_figure(complexity))
 # ## Verdict
 #
 # Rule, under the {glue:text}`ch6_primary` reading (the one that reproduces the paper's
-# Table 6); the threshold lives in `distillkit.formulas.THRESHOLDS`. {glue:text}`ch6_simpler_rule`
+# Table 6); the threshold lives in `distillkit.book.chapters.formula_analysis.THRESHOLDS`. {glue:text}`ch6_simpler_rule`
 
 # %%
 display(ch.table(competence.competence_display(competence.competence_table(sweep, "student"), "student"),

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -37,7 +37,7 @@
 #   the paper describes).
 #
 # Beside the Jacobian penalty we time the two Lipschitz penalties of
-# `distillkit.lipschitz` on our engine: the book's **Lipschitz** penalty, the largest squared
+# `distillkit.penalties.lipschitz` on our engine: the book's **Lipschitz** penalty, the largest squared
 # input-gradient norm over the batch (`lipschitz`), and the global bound of Gouk et al.
 # (2021), the squared product of the layers' spectral norms tracked by power iteration
 # (`lipschitz_bound`); `lipschitz_autograd` is the first through autograd.
@@ -62,8 +62,10 @@ threads = 1            # torch threads for step and training timings
 # %%
 from IPython.display import display
 
-from distillkit import bench, cost, paper
-from distillkit.chapter import Chapter
+from distillkit.experiments import bench
+from distillkit.book.chapters import cost_of_smoothness as cost
+from distillkit.experiments import paper
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("07_cost_of_smoothness", globals())
 cfg = cost.settings(profile, steps=steps, grid_steps=grid_steps, dims=dims, hiddens=hiddens,

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -36,7 +36,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"
-datasets = None  # None: every data set (distillkit.data.DATASETS)
+datasets = None  # None: every data set (distillkit.datasets.DATASETS)
 lams = None  # None: the profile's λ grid
 seeds = None  # None: the profile's robustness_seeds; int n: range(n); or a list
 sr_readings = ["literal", "converged"]
@@ -49,9 +49,9 @@ import time
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
-from distillkit import paper
-from distillkit import robustness as rb
-from distillkit.chapter import Chapter
+from distillkit.experiments import paper
+from distillkit.book.chapters import robustness as rb
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("08_robustness", globals())
 t0 = time.perf_counter()
@@ -196,8 +196,8 @@ Markdown(rb.improvement_markdown(verdicts[0]))
 # on an unregularized teacher gives {glue:text}`ch8_control_summary`; choosing $\lambda$
 # on validation gives {glue:text}`ch8_honest_summary`.
 #
-# The rule behind the verdict (`distillkit.robustness.RULES`, thresholds in
-# `distillkit.robustness.THRESHOLDS`): {glue:text}`ch8_improvement_rule` We measure:
+# The rule behind the verdict (`distillkit.book.chapters.robustness.RULES`, thresholds in
+# `distillkit.book.chapters.robustness.THRESHOLDS`): {glue:text}`ch8_improvement_rule` We measure:
 # {glue:text}`ch8_improvement_evidence`
 #
 # **Verdict on "120 % average improvement survives seeds and honest λ selection":
@@ -236,7 +236,7 @@ rb.degradation_table(main, raw)
 # sets and seeds is {glue:text}`ch8_teacher_base_std:.3f` with the standardized target and
 # {glue:text}`ch8_teacher_base_raw:.3f` with the second target scale.
 #
-# The rule (`distillkit.robustness.RULES`): {glue:text}`ch8_teacher_rule` We measure:
+# The rule (`distillkit.book.chapters.robustness.RULES`): {glue:text}`ch8_teacher_rule` We measure:
 # {glue:text}`ch8_teacher_evidence`
 #
 # **Verdict on "the teacher does not degrade with λ (both target scales)":

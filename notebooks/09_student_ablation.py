@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -42,7 +42,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"
-datasets = None  # None: every data set (distillkit.data.DATASETS)
+datasets = None  # None: every data set (distillkit.datasets.DATASETS)
 lams = None  # None: the profile's λ grid
 seeds = None  # None: the profile's robustness_seeds; int n: range(n); or a list
 n_jobs = 2
@@ -53,9 +53,9 @@ import time
 
 import matplotlib.pyplot as plt
 
-from distillkit import ablation as ab
-from distillkit import paper
-from distillkit.chapter import Chapter
+from distillkit.book.chapters import student_ablation as ab
+from distillkit.experiments import paper
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("09_student_ablation", globals())
 t0 = time.perf_counter()
@@ -71,7 +71,7 @@ ch.glue(ab.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
 # ## The three verdicts and their rules
 #
 # Decided before looking at the numbers; the thresholds live in
-# `distillkit.ablation.THRESHOLDS`.
+# `distillkit.book.chapters.student_ablation.THRESHOLDS`.
 #
 # * **The gap is the teacher's** (the paper's framing). {glue:text}`ch9_gap_rule`
 # * **Smoothing helps across students** (the revision's claim). {glue:text}`ch9_across_rule`

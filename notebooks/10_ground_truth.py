@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -32,7 +32,7 @@
 
 # %% tags=["parameters"]
 profile = "paper"
-equations = None  # None: the profile's equations (distillkit.recovery.SIZES)
+equations = None  # None: the profile's equations (distillkit.book.chapters.ground_truth.SIZES)
 lams = None  # None: the profile's λ grid for this chapter
 noises = None  # None: the profile's noise levels γ
 seeds = None  # None: the profile's seeds
@@ -44,9 +44,9 @@ import time
 
 import matplotlib.pyplot as plt
 
-from distillkit import feynman
-from distillkit import recovery as rc
-from distillkit.chapter import Chapter
+from distillkit.datasets import feynman
+from distillkit.book.chapters import ground_truth as rc
+from distillkit.book.chapter import Chapter
 
 ch = Chapter("10_ground_truth", globals())
 t0 = time.perf_counter()
@@ -104,7 +104,7 @@ ch.table(chosen.assign(operators=[", ".join(o) or "arithmetic only" for o in cho
 # truth").
 
 # %%
-from distillkit.pipeline import GROUND_TRUTH_CONFIG
+from distillkit.experiments.pipeline import GROUND_TRUTH_CONFIG
 
 ch.glue(rc.setup_glues(profile))
 GROUND_TRUTH_CONFIG
@@ -113,7 +113,7 @@ GROUND_TRUTH_CONFIG
 # ## The verdicts and their rules
 #
 # Decided before looking at the numbers; the thresholds live in
-# `distillkit.recovery.THRESHOLDS`. A formula is a **symbolic solution** when, after its
+# `distillkit.book.chapters.ground_truth.THRESHOLDS`. A formula is a **symbolic solution** when, after its
 # constants are rounded to {glue:text}`ch10_digits` significant digits and sympy simplification, its
 # difference from the law is a constant or its ratio a non-zero constant (SRBench's rule);
 # an **accuracy solution** when its noiseless test $R^2$ exceeds {glue:text}`ch10_accuracy_r2`. Simplification that

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -35,8 +35,8 @@
 
 # %% tags=["parameters"]
 profile = "paper"
-datasets = None  # None: the profile's suite (distillkit.alignment.suite)
-lams = None  # None: the profile's λ grid (distillkit.alignment.SIZES)
+datasets = None  # None: the profile's suite (distillkit.book.chapters.smoothness_alignment.suite)
+lams = None  # None: the profile's λ grid (distillkit.book.chapters.smoothness_alignment.SIZES)
 seeds = None  # None: the profile's trials; int n: range(n); or a list
 n_jobs = 2
 results_dir = None
@@ -45,9 +45,9 @@ results_dir = None
 import time
 
 
-from distillkit import alignment as al
-from distillkit.chapter import Chapter
-from distillkit.metrics import MIN_WILCOXON_N
+from distillkit.book.chapters import smoothness_alignment as al
+from distillkit.book.chapter import Chapter
+from distillkit.stats.metrics import MIN_WILCOXON_N
 
 ch = Chapter("11_smoothness_alignment", globals())
 t0 = time.perf_counter()
@@ -63,7 +63,7 @@ ch.glue(alpha=al.THRESHOLDS["alpha"], min_trials=MIN_WILCOXON_N)  # the tests' t
 #
 # ## The verdicts and their rules
 #
-# Decided before looking at the numbers; thresholds in `distillkit.alignment.THRESHOLDS`.
+# Decided before looking at the numbers; thresholds in `distillkit.book.chapters.smoothness_alignment.THRESHOLDS`.
 #
 # * **Significant improvement** (the revision's headline). {glue:text}`ch11_significant_rule`
 # * **Lipschitz against Jacobian.** {glue:text}`ch11_penalties_rule`

@@ -39,7 +39,7 @@ def smoke_book(tmp_path_factory):
     root = Path(__file__).resolve().parents[1]
     tmp = tmp_path_factory.mktemp("smoke_book")
     env = dict(os.environ, DISTILLKIT_CACHE=str(tmp / "cache"), DISTILLKIT_RESULTS=str(tmp / "book" / "results"))
-    res = subprocess.run([sys.executable, "-m", "distillkit.book", "--profile", "smoke", "--no-sync",
+    res = subprocess.run([sys.executable, "-m", "distillkit.book.build", "--profile", "smoke", "--no-sync",
                           "--out", str(tmp / "book")], cwd=root, env=env, capture_output=True, text=True,
                          timeout=int(os.environ.get("DISTILLKIT_BOOK_TIMEOUT", "3600")))
     if res.returncode != 0:

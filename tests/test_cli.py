@@ -60,7 +60,7 @@ def test_sweep_writes_file(tmp_path):
 
 def test_student_and_penalty_names_match_the_package():
     from distillkit.cli import PENALTY_NAMES, STUDENT_NAMES
-    from distillkit.settings import SCHEMA
+    from distillkit.experiments.settings import SCHEMA
     from distillkit.students import STUDENTS
     assert STUDENT_NAMES == STUDENTS
     assert all(SCHEMA["penalty"].pattern.match(p) for p in PENALTY_NAMES)

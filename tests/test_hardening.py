@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distillkit import book
-from distillkit.data import DataError, Dataset, from_csv, from_frame, split_dataset
-from distillkit.settings import (SCHEMA, SettingError, check_setting, coerce_setting,
-                                 parse_overrides)
+from distillkit.book import build as book
+from distillkit.datasets import DataError, Dataset, from_csv, from_frame, split_dataset
+from distillkit.experiments.settings import (SCHEMA, SettingError, check_setting, coerce_setting, parse_overrides)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,8 +82,8 @@ def test_key_without_schema_follows_its_default_or_old_json_reading():
 
 
 def test_schema_matches_base_config():
-    from distillkit.pipeline import BASE_CONFIG, PROFILES, resolve_config
-    from distillkit.settings import PROFILE_NAMES, SR_READING_NAMES
+    from distillkit.experiments.pipeline import BASE_CONFIG, PROFILES, resolve_config
+    from distillkit.experiments.settings import PROFILE_NAMES, SR_READING_NAMES
     from distillkit.students import SR_READINGS
 
     assert set(SCHEMA) <= set(BASE_CONFIG), set(SCHEMA) - set(BASE_CONFIG)
@@ -102,7 +101,7 @@ def test_schema_matches_base_config():
 def test_unavailable_gpu_fails_at_configuration():
     import torch
 
-    from distillkit.pipeline import resolve_config
+    from distillkit.experiments.pipeline import resolve_config
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present")
     with pytest.raises(ValueError, match="not available"):
@@ -142,7 +141,7 @@ _PROBE = textwrap.dedent("""
         with contextlib.redirect_stderr(err):
             rc = main(argv)
         out.append([rc, err.getvalue()])
-    out.append(sorted(m for m in ("torch", "distillkit.pipeline", "distillkit.sweep")
+    out.append(sorted(m for m in ("torch", "distillkit.experiments.pipeline", "distillkit.experiments.sweep")
                       if m in sys.modules))
     print(json.dumps(out))
 """)
@@ -274,7 +273,7 @@ class FakeTeacher:
 
 
 def _grid(monkeypatch, tmp_path, calls):
-    from distillkit import sweep
+    from distillkit.experiments import sweep
 
     def train(dataset, seed, noise, lams, config):
         calls["train"] += 1
@@ -348,7 +347,7 @@ def test_check_parameters_names_the_typo():
 
 def test_every_chapter_checks_its_parameters():
     """The cell after ``parameters`` checks them: ``Chapter(name, globals())`` does
-    (distillkit.chapter), as ``check_parameters(globals())`` did before it."""
+    (distillkit.book.chapter), as ``check_parameters(globals())`` did before it."""
     import re
 
     checked = re.compile(r'Chapter\("(\d\d_\w+)", globals\(\)\)')
@@ -367,7 +366,7 @@ def test_papermill_typo_fails_the_notebook(tmp_path):
     params = nbformat.v4.new_code_cell("profile = 'paper'\nseeds = None")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(
-        "from distillkit.book import check_parameters\ncheck_parameters(globals())"),
+        "from distillkit.book.build import check_parameters\ncheck_parameters(globals())"),
         nbformat.v4.new_code_cell("raise SystemExit('the long default run started')")]
     nbformat.write(nb, tmp_path / "in.ipynb")
     with pytest.raises(pm.PapermillExecutionError) as err:

@@ -2,7 +2,7 @@
 interface, :mod:`.optim`, :mod:`.training`, :mod:`.estimator`), trained with ``MSE + lam * penalty``: the Jacobian penalty
 ``mean ||df/dx||_F^2`` (paper eq. 3, ``penalty="jacobian"``) or a Lipschitz penalty
 (``"lipschitz"``: ``max ||df/dx||^2`` over the batch; ``"lipschitz_bound"``: the squared
-product of the layers' spectral norms; see :mod:`distillkit.lipschitz`).
+product of the layers' spectral norms; see :mod:`distillkit.penalties.lipschitz`).
 
 Defaults follow the paper's Table 5: one hidden layer of 100 ReLU units, Adam with
 learning rate 1e-3, 100 epochs, batch size 128.
@@ -22,7 +22,7 @@ Training keeps the whole data set as one tensor on the device and batches by ind
     updated by one fused Adam call.
 ``"autograd"``
     ``loss.backward()`` on any depth, any output size, any penalty and any Jacobian method
-    of :mod:`distillkit.jacobian` (``exact``, ``autograd``, ``projection``, ``jacrev``,
+    of :mod:`distillkit.penalties.jacobian` (``exact``, ``autograd``, ``projection``, ``jacrev``,
     ``jacfwd``).
 
 Several teachers that share the data but differ in ``lam`` and seed train as one
@@ -31,19 +31,17 @@ Each member draws its initial weights and its batch order from its own generator
 seeded exactly as a teacher trained alone; a lone teacher *is* an ensemble of one and
 runs the same kernels, and every kernel of the fast engine acts on each member
 separately, so a member ends where the lone teacher ends (bitwise on the CPUs we
-tested; see ``tests/test_teacher.py``).
+tested; see ``tests/teacher/test_teacher.py``).
 """
 from __future__ import annotations
 
-from ..jacobian import METHODS
-from ..lipschitz import PENALTIES
-from .engines import (ENGINES, AutogradEngine, Engine, FastEngine, _Chunk, fast_engine_applies,
-                      make_engine)
-from .estimator import (MLPTeacher, _check_lam, _check_X_y, _seed_of, fit_teacher,
-                        fit_teacher_ensemble)
-from .network import MLP, _linear, relu_mask, resolve_device
-from .optim import _NO_FUSED_ADAM, ADAM_BETAS, ADAM_EPS, _adam_step
-from .training import EnsembleFit, epoch_permutations, train_ensemble, train_mlp
+from distillkit.penalties.jacobian import METHODS
+from distillkit.penalties.lipschitz import PENALTIES
+from distillkit.teacher.engines import (ENGINES, AutogradEngine, Engine, FastEngine, _Chunk, fast_engine_applies, make_engine)
+from distillkit.teacher.estimator import (MLPTeacher, _check_lam, _check_X_y, _seed_of, fit_teacher, fit_teacher_ensemble)
+from distillkit.teacher.network import MLP, _linear, relu_mask, resolve_device
+from distillkit.teacher.optim import _NO_FUSED_ADAM, ADAM_BETAS, ADAM_EPS, _adam_step
+from distillkit.teacher.training import EnsembleFit, epoch_permutations, train_ensemble, train_mlp
 
 __all__ = ["MLP", "MLPTeacher", "fit_teacher", "fit_teacher_ensemble", "train_mlp", "resolve_device",
            "FastEngine", "AutogradEngine", "Engine", "make_engine", "fast_engine_applies",

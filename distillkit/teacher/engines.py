@@ -9,10 +9,10 @@ from typing import Protocol, runtime_checkable
 
 import torch
 
-from ..jacobian import exact_sq_norms, grad_sq_norms, jacobian_sq_norms
-from ..lipschitz import bound_penalty, check_penalty, top_right_singular_vector
-from .network import MLP
-from .optim import ADAM_BETAS, ADAM_EPS, _adam_step
+from distillkit.penalties.jacobian import exact_sq_norms, grad_sq_norms, jacobian_sq_norms
+from distillkit.penalties.lipschitz import bound_penalty, check_penalty, top_right_singular_vector
+from distillkit.teacher.network import MLP
+from distillkit.teacher.optim import ADAM_BETAS, ADAM_EPS, _adam_step
 
 ENGINES = ("auto", "fast", "autograd")
 
@@ -147,7 +147,7 @@ class _Chunk:
 
     def _global_bound(self, buf: dict, B: int) -> None:
         """``lam * ||w2||^2 ||W1 v||^2`` with the tracked singular vector v (see
-        :mod:`distillkit.lipschitz`): adds ``2 lam ||w2||^2 (W1 v) v^T`` to dL/dW1 and
+        :mod:`distillkit.penalties.lipschitz`): adds ``2 lam ||w2||^2 (W1 v) v^T`` to dL/dW1 and
         ``2 lam ||W1 v||^2 w2`` to dL/dw2, then one power-iteration step on v."""
         a = buf["a"]
         torch.bmm(self.v_row, self.W1T, out=a)          # (W1 v)^T  (G, 1, h)

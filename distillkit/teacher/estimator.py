@@ -12,11 +12,11 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_array, column_or_1d
 
-from ..jacobian import exact_sq_norms
-from ..lipschitz import check_penalty
-from .engines import ENGINES
-from .network import resolve_device
-from .training import EnsembleFit, train_ensemble
+from distillkit.penalties.jacobian import exact_sq_norms
+from distillkit.penalties.lipschitz import check_penalty
+from distillkit.teacher.engines import ENGINES
+from distillkit.teacher.network import resolve_device
+from distillkit.teacher.training import EnsembleFit, train_ensemble
 
 
 def _finite(a: np.ndarray, name: str) -> None:
@@ -63,10 +63,10 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int, default (100,)
     lam : float >= 0, weight of the penalty; 0 is a plain MLP.
     penalty : {"jacobian", "lipschitz", "lipschitz_bound"}, which penalty
-        (:mod:`distillkit.lipschitz`): the batch mean of ``||df/dx||^2`` (paper eq. 3), its
+        (:mod:`distillkit.penalties.lipschitz`): the batch mean of ``||df/dx||^2`` (paper eq. 3), its
         batch maximum, or the squared product of the layers' spectral norms.
     jacobian_method : {"exact", "autograd", "projection", "jacrev", "jacfwd"}, how the
-        per-sample Jacobian is computed (:mod:`distillkit.jacobian`; not used by
+        per-sample Jacobian is computed (:mod:`distillkit.penalties.jacobian`; not used by
         ``"lipschitz_bound"``).
     epochs, batch_size, learning_rate : Adam training budget (paper: 100, 128, 1e-3).
     n_projections : projections per step for ``jacobian_method="projection"``.
@@ -172,7 +172,7 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
         """Gouk et al.'s global bound ``prod_l ||W_l||_2`` on the fitted network's Lipschitz
         constant (exact spectral norms); a smoothness diagnostic needing no data."""
         self._check_fitted()
-        from ..lipschitz import lipschitz_bound
+        from distillkit.penalties.lipschitz import lipschitz_bound
         with torch.no_grad():
             return float(lipschitz_bound(self.model_.weights()))
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .engines import make_engine
-from .network import MLP, resolve_device
+from distillkit.teacher.engines import make_engine
+from distillkit.teacher.network import MLP, resolve_device
 
 def epoch_permutations(generators: list[torch.Generator], n: int, device,
                        return_inverse: bool = False):

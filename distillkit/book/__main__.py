@@ -1,0 +1,5 @@
+import sys
+
+from distillkit.book.build import main
+
+sys.exit(main())

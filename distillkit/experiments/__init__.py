@@ -1,0 +1,1 @@
+"""Experiments: settings and profiles, one run (teacher -> student -> record), cached sweeps, benchmarks."""

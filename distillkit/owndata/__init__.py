@@ -1,0 +1,1 @@
+"""Your own table into a formula: ``distill`` and its report."""

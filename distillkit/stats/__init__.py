@@ -1,0 +1,1 @@
+"""Statistics shared by experiments and the book: improvements, intervals, paired tests, rankings."""

@@ -1,0 +1,1 @@
+"""Symbolic formulas: checking a formula against a known law."""

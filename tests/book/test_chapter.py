@@ -1,0 +1,36 @@
+"""The chapter helper: prefix, glue names, verdicts written with their rule."""
+import json
+
+import pytest
+
+from distillkit.book import chapter as chapter_mod
+from distillkit.book.chapter import Chapter, chapter_prefix
+from distillkit.book.verdict import Verdict
+
+
+def test_prefix_is_the_chapter_number():
+    assert chapter_prefix("03_lambda_sweep") == "ch3"
+    assert chapter_prefix("11_smoothness_alignment") == "ch11"
+    with pytest.raises(ValueError, match="starts with its number"):
+        chapter_prefix("lambda_sweep")
+
+
+def test_glue_prefixes_every_name(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(chapter_mod, "_glue", lambda name, value: seen.__setitem__(name, value))
+    ch = Chapter("03_lambda_sweep", {"results_dir": None})
+    ch.glue({"a": 1}, b=2.5)
+    assert seen == {"ch3_a": 1, "ch3_b": 2.5}
+
+
+def test_publish_writes_the_rule(tmp_path, monkeypatch):
+    monkeypatch.setattr("distillkit.book.verdict.glue", lambda *a, **k: None, raising=False)
+    import distillkit.book.show as show
+    monkeypatch.setattr(show, "glue", lambda *a, **k: None)
+    ch = Chapter("03_lambda_sweep", {"results_dir": str(tmp_path)})
+    v = Verdict(key="avg", claim="A claim", verdict="not reproduced", rule="ours > 10 %", evidence="ours 3 %")
+    table = ch.publish([v])
+    assert list(table.verdict) == ["not reproduced"]
+    (written,) = (tmp_path / "verdicts").glob("*.json")
+    record = json.loads(written.read_text())
+    assert record["rule"] == "ours > 10 %" and record["chapter"] == "03_lambda_sweep"

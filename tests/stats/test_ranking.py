@@ -1,0 +1,86 @@
+"""distillkit.stats.ranking on synthetic scores whose answer is known."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from distillkit.stats import ranking
+
+
+def _scores(shift, n_datasets=20, n_trials=10, noise=0.02, seed=0):
+    """Long table: method m scores base_ds + shift[m] + noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in range(n_datasets):
+        base = rng.uniform(0.3, 0.8)
+        for t in range(n_trials):
+            for m, s in shift.items():
+                rows.append({"dataset": f"d{d}", "trial": t, "method": m,
+                             "r2": base + s + noise * rng.standard_normal()})
+    return pd.DataFrame(rows)
+
+
+def test_holm_matches_hand_computation():
+    p = [0.01, 0.04, 0.03, np.nan]
+    # sorted 0.01, 0.03, 0.04 -> 0.03, 0.06, 0.06 (monotone), NaN stays out of the family
+    np.testing.assert_allclose(ranking.holm(p)[:3], [0.03, 0.06, 0.06])
+    assert np.isnan(ranking.holm(p)[3])
+
+
+def test_one_method_clearly_best_ranks_first_and_is_significant():
+    scores = _scores({"standard": 0.0, "jacobian": 0.1, "lipschitz": 0.0})
+    res = ranking.rank_methods(ranking.dataset_means(scores))
+    assert res["n_datasets"] == 20 and res["n_methods"] == 3
+    assert res["ranks"].index[0] == "jacobian" and res["ranks"]["jacobian"] == pytest.approx(1.0)
+    assert res["p_value"] < 1e-4
+    assert ranking.significantly_better(res, "jacobian", "standard")
+    assert not ranking.significantly_better(res, "standard", "jacobian")
+    assert not ranking.significantly_better(res, "lipschitz", "standard")  # equal methods
+
+
+def test_identical_methods_are_not_told_apart():
+    scores = _scores({"a": 0.0, "b": 0.0, "c": 0.0}, noise=0.05)
+    res = ranking.rank_methods(ranking.dataset_means(scores))
+    assert res["p_value"] > 0.05
+    assert all(abs(r - 2.0) < 0.6 for r in res["ranks"])
+    exact = pd.DataFrame({"a": [0.5, 0.6], "b": [0.5, 0.6], "c": [0.5, 0.6]})
+    assert ranking.rank_methods(exact)["p_value"] == 1.0
+
+
+def test_critical_difference_matches_demsar_table():
+    # Demšar (2006), Table 5(a): q_0.05 = 2.343 for k = 3; CD = q sqrt(k(k+1)/(6N))
+    assert ranking.critical_difference(3, 20) == pytest.approx(2.343 * np.sqrt(12 / 120), rel=1e-3)
+
+
+def test_too_few_data_sets_gives_no_friedman():
+    scores = _scores({"a": 0.0, "b": 0.1, "c": 0.0}, n_datasets=1)
+    res = ranking.rank_methods(ranking.dataset_means(scores))
+    assert np.isnan(res["p_value"]) and not ranking.significantly_better(res, "b", "a")
+
+
+def test_dataset_means_drops_incomplete_blocks():
+    scores = _scores({"a": 0.0, "b": 0.1, "c": 0.0}, n_datasets=3)
+    scores = scores[~((scores.dataset == "d1") & (scores.method == "c"))]
+    assert list(ranking.dataset_means(scores).index) == ["d0", "d2"]
+
+
+def test_per_dataset_tests_holm_and_direction():
+    scores = _scores({"standard": 0.0, "better": 0.1, "worse": -0.1, "same": 0.0},
+                     n_datasets=3, n_trials=12)
+    t = ranking.per_dataset_tests(scores, baseline="standard")
+    assert len(t) == 9 and (t.p_holm >= t.p_value - 1e-12).all()
+    assert set(t[t.method == "better"].outcome) == {"better"}
+    assert set(t[t.method == "worse"].outcome) == {"worse"}
+    assert set(t[t.method == "same"].outcome) == {"no difference"}
+    with pytest.raises(ValueError, match="baseline"):
+        ranking.per_dataset_tests(scores, baseline="nope")
+
+
+def test_cd_diagram_draws_labels():
+    res = ranking.rank_methods(ranking.dataset_means(_scores({"std": 0.0, "jac": 0.1, "lip": 0.05})))
+    fig = ranking.cd_diagram(res, title="gplearn")
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert any("jac" in t for t in texts) and any("std" in t for t in texts)
