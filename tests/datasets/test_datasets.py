@@ -424,8 +424,8 @@ def test_from_frame_nan_names_column():
     df = _frame()
     df.loc[3, "b"] = np.nan
     df.loc[5, "kind"] = None
-    with pytest.raises(DataError, match=r"NaN.*\bb, kind\b"):
-        from_frame(df, "target")
+    with pytest.raises(DataError, match=r"NaN.*\bb, kind\b.*impute"):
+        from_frame(df, "target", impute=None)  # None refuses, naming the columns
 
 
 def test_from_frame_bad_target():
