@@ -1,0 +1,446 @@
+"""The evidence ledger: powered grids a 2-core book build cannot afford, run once and kept.
+
+A *grid* (:class:`Grid`, registered by name in :data:`GRIDS`) is data: a profile, trials
+(seeds) and parts, each part a :func:`distillkit.experiments.sweep.run_grid` call (data sets,
+noise, λ grid, students, readings, budget overrides such as the penalty). Three commands::
+
+    python -m distillkit.experiments.evidence run    [--grid NAME] [--seeds 0-4]   # make evidence
+    python -m distillkit.experiments.evidence seed   [--grid NAME]                 # before make book
+    python -m distillkit.experiments.evidence verify [--n K] [--max-seconds S]     # make verify-evidence
+
+* ``run`` computes the grid through the cached sweep machinery (``run_grid``: every finished
+  cell lands in the run cache at once, so an interrupted run resumes; joblib's "dask" backend
+  when ``$DISTILLKIT_DASK_SCHEDULER`` names a scheduler; a progress bar), trial by trial so
+  that complete trials accumulate, and after every chunk writes each *complete* (trial, data
+  set) group of the grid to the ledger: ``evidence/<grid>/s<seed>_<data set>.json.gz``, a
+  deterministic gzip of ``{"grid", "seed", "dataset", "meta", "cells"}`` where each cell is
+  ``{"key", "cell", "record"}`` (the run cache's key, the cell's coordinates, the record as the
+  cache holds it) and ``meta`` the writing run's commit, package versions, machine, date and
+  wall time. Each run also appends one line (start, end, wall seconds, cells computed) to
+  ``evidence/<grid>/runs.jsonl``.
+* ``seed`` copies ledger records into the run cache (``$DISTILLKIT_CACHE`` or ``--cache-dir``)
+  where that key is missing, so a book build reads them instead of recomputing.
+* ``verify`` recomputes ``n`` random ledger cells from scratch (an empty temporary cache:
+  teacher and student) and fails if a cell's key, formula or any R² (``*_r2``) differs by more
+  than :data:`R2_TOLERANCE`. ``--max-seconds`` draws only among cells whose recorded cost is
+  below it (CI verifies cheap cells).
+
+A record's key hashes everything the result depends on (``sweep.cell_key``), never a module
+path, so a ledger survives refactors; a change of a formula or of a budget changes either the
+key or the recomputed numbers, and ``verify`` says which.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from distillkit.experiments.pipeline import check_student, config_for
+from distillkit.experiments.sweep import cell_key, default_cache_dir, run_grid
+
+#: where the ledger lives (a committed folder at the repository root)
+EVIDENCE_DIR = Path(__file__).resolve().parents[2] / "evidence"
+#: the environment variable naming a dask.distributed scheduler
+SCHEDULER_ENV = "DISTILLKIT_DASK_SCHEDULER"
+#: largest |Δ R²| ``verify`` accepts between a ledger record and its recomputation
+R2_TOLERANCE = 1e-9
+#: record fields ``verify`` compares exactly (besides every ``*_r2``)
+EXACT_FIELDS = ("formula", "complexity")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One ``run_grid`` call of a grid (per trial): its data sets, noise, λ grid, students."""
+    datasets: tuple
+    lams: tuple
+    noise: float = 0.0
+    students: tuple = ("gplearn",)
+    sr_readings: tuple = ("literal",)
+    overrides: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A named powered grid: ``parts`` run for every seed in ``seeds`` under ``profile``."""
+    name: str
+    description: str
+    seeds: tuple
+    parts: tuple
+    profile: str = "paper"
+
+    def cells(self, seeds=None) -> list[dict]:
+        """Every cell as ``{"key", "cell"}``, trial by trial, in the order ``run_grid`` keys them."""
+        out = []
+        for seed in (self.seeds if seeds is None else seeds):
+            for i, part in enumerate(self.parts):
+                for ds in part.datasets:
+                    config = config_for(ds, self.profile, **part.overrides)
+                    for lam in part.lams:
+                        for st in part.students:
+                            for rd in dict.fromkeys(check_student(st, r) for r in part.sr_readings):
+                                key = cell_key(ds, seed, part.noise, float(lam), rd, 0, config, st)
+                                out.append({"key": key, "cell": {
+                                    "part": i, "dataset": ds, "seed": int(seed), "noise": float(part.noise),
+                                    "lam": float(lam), "student": st, "sr_reading": rd, "draw": 0,
+                                    "profile": self.profile, "overrides": dict(part.overrides)}})
+        return out
+
+
+def _alignment() -> Grid:
+    """Chapter 11 at a scale that decides (issue 18): 20 data sets x 10 trials x both penalties
+    x λ ∈ {0, 0.01, 0.1, 0.5} (three per penalty, chosen on validation by the chapter) x both
+    students, with chapter 08's settings (a 20 % validation split, no baselines); Feynman
+    equations at label noise 0.01 with the symbolic-solution check skipped (R² only)."""
+    from distillkit.datasets import DATASETS
+    from distillkit.datasets.feynman import select_equations
+
+    lams, students, readings = (0.0, 0.01, 0.1, 0.5), ("gplearn", "operon"), ("converged",)
+    common = {"validation_size": 0.2, "baselines": False}
+    parts = []
+    for names, noise, extra in ((tuple(DATASETS), 0.0, {}),
+                                (tuple(select_equations()), 0.01, {"solution_timeout": 0.0})):
+        for penalty, grid in (("jacobian", lams), ("lipschitz", tuple(v for v in lams if v > 0))):
+            parts.append(Part(names, grid, noise, students, readings,
+                              {**common, **extra, "penalty": penalty}))
+    return Grid("alignment", _alignment.__doc__.split("\n\n")[0].replace("\n    ", " "),
+                tuple(range(10)), tuple(parts))
+
+
+def _tiny() -> Grid:
+    """Two cheap cells (a Feynman law, smoke budgets): for tests and a quick check."""
+    return Grid("tiny", "two cheap cells for tests", (0,),
+                (Part(("feynman_I_12_1",), (0.0, 0.1), 0.0, ("gplearn",), ("literal",),
+                      {"solution_timeout": 0.0}),), profile="smoke")
+
+
+#: the registry: name -> a function building the grid (data sets are resolved when asked)
+GRIDS = {"alignment": _alignment, "tiny": _tiny}
+#: grids ``run`` / ``seed`` / ``verify`` use when none is named
+DEFAULT_GRIDS = ("alignment",)
+
+
+def grid(name: str) -> Grid:
+    if name not in GRIDS:
+        raise ValueError(f"unknown evidence grid {name!r}; choose one of {sorted(GRIDS)}")
+    return GRIDS[name]()
+
+
+# --------------------------------------------------------------------------------------
+# provenance
+# --------------------------------------------------------------------------------------
+def _git(*args) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=EVIDENCE_DIR.parent, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def provenance() -> dict:
+    """Commit, package versions, machine and date of this process."""
+    from distillkit.experiments.pipeline import versions
+    from distillkit.students import STUDENT_VERSIONS
+
+    vers = versions()
+    from importlib.metadata import PackageNotFoundError, version
+    for dist in ("pyoperon", "scipy", "pandas", "statsmodels"):
+        try:
+            vers[dist] = version(dist)
+        except PackageNotFoundError:
+            pass
+    cpu = ""
+    try:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                    if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain", "distillkit")),
+            "versions": vers, "student_versions": dict(STUDENT_VERSIONS),
+            "machine": {"system": platform.system(), "arch": platform.machine(), "cpu": cpu or platform.processor(),
+                        "cores": os.cpu_count(), "scheduler": os.environ.get(SCHEDULER_ENV) or None},
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+# --------------------------------------------------------------------------------------
+# the ledger
+# --------------------------------------------------------------------------------------
+def shard_path(ledger: Path, grid_name: str, seed: int, dataset: str) -> Path:
+    return Path(ledger) / grid_name / f"s{int(seed):03d}_{dataset}.json.gz"
+
+
+def _write_gz(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+    tmp = path.with_name(f".tmp-{path.name}")
+    with open(tmp, "wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0) as gz:
+        gz.write(data)  # mtime 0, no name: the same records give the same bytes
+    os.replace(tmp, path)
+
+
+def read_shard(path: Path) -> dict:
+    try:
+        with gzip.open(path, "rb") as fh:
+            shard = json.loads(fh.read())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"ledger shard {path} is unreadable ({type(exc).__name__}: {exc})") from None
+    if not isinstance(shard, dict) or "cells" not in shard:
+        raise ValueError(f"ledger shard {path} is not a ledger shard (no 'cells')")
+    return shard
+
+
+def ledger_cells(ledger: Path = EVIDENCE_DIR, grids=None) -> list[dict]:
+    """Every ``{"key", "cell", "record", "grid"}`` of the ledger (``grids`` None: all)."""
+    out = []
+    for gdir in sorted(p for p in Path(ledger).glob("*") if p.is_dir()):
+        if grids is not None and gdir.name not in grids:
+            continue
+        for path in sorted(gdir.glob("*.json.gz")):
+            out.extend(dict(c, grid=gdir.name) for c in read_shard(path)["cells"])
+    return out
+
+
+def _read_cached(cache: Path, key: str):
+    path = cache / "runs" / f"{key}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def collect(g: Grid, cache_dir=None, ledger: Path = EVIDENCE_DIR, meta: dict | None = None,
+            seeds=None) -> int:
+    """Write every complete (trial, data set) group of ``g`` found in the run cache to the
+    ledger (shards already there with the same keys are kept as they are). Returns the
+    number of shards written."""
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    groups: dict = {}
+    for c in g.cells(seeds):
+        groups.setdefault((c["cell"]["seed"], c["cell"]["dataset"]), []).append(c)
+    written = 0
+    for (seed, ds), cells in groups.items():
+        path = shard_path(ledger, g.name, seed, ds)
+        if path.exists() and [c["key"] for c in read_shard(path)["cells"]] == [c["key"] for c in cells]:
+            continue
+        records = [_read_cached(cache, c["key"]) for c in cells]
+        if any(r is None for r in records):
+            continue
+        _write_gz(path, {"grid": g.name, "seed": seed, "dataset": ds, "meta": meta or provenance(),
+                         "cells": [dict(c, record=r) for c, r in zip(cells, records)]})
+        written += 1
+    return written
+
+
+def status(g: Grid, ledger: Path = EVIDENCE_DIR) -> dict:
+    """Cells in the grid, cells in the ledger, complete trials."""
+    cells = g.cells()
+    have = {c["key"] for c in ledger_cells(ledger, [g.name])}
+    per_seed: dict = {}
+    for c in cells:
+        per_seed.setdefault(c["cell"]["seed"], []).append(c["key"] in have)
+    return {"grid": g.name, "cells": len(cells), "in_ledger": sum(c["key"] in have for c in cells),
+            "complete_trials": sorted(s for s, ok in per_seed.items() if all(ok))}
+
+
+@contextmanager
+def cluster_backend(address: str | None = None):
+    """"dask" with a Client open on ``address`` or ``$DISTILLKIT_DASK_SCHEDULER``, else None."""
+    address = address or os.environ.get(SCHEDULER_ENV)
+    if not address:
+        yield None
+        return
+    from dask.distributed import Client
+    with Client(address):
+        yield "dask"
+
+
+def run(name: str, seeds=None, cache_dir=None, ledger: Path = EVIDENCE_DIR, n_jobs: int = 1,
+        progress: bool = True) -> dict:
+    """Compute grid ``name`` (cached cells reused) trial by trial, writing complete groups to
+    the ledger after every chunk; returns the run's log entry (also appended to runs.jsonl)."""
+    g = grid(name)
+    seeds = list(g.seeds if seeds is None else seeds)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    start, t0 = provenance(), time.perf_counter()
+    cells = g.cells(seeds)
+    before = sum((cache / "runs" / f"{c['key']}.json").exists() for c in cells)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(cells), initial=before, desc=f"evidence {name}", unit="cell")
+    done, shards = before, 0
+    with cluster_backend() as backend:
+        for seed in seeds:
+            for part in g.parts:
+                run_grid(list(part.datasets), lams=list(part.lams), seeds=[seed], noises=(part.noise,),
+                         profile=g.profile, sr_readings=part.sr_readings, students=part.students,
+                         cache_dir=cache, n_jobs=-1 if backend else n_jobs, backend=backend,
+                         progress=False, **part.overrides)
+                now = sum((cache / "runs" / f"{c['key']}.json").exists() for c in cells)
+                if bar is not None:
+                    bar.update(now - done)
+                done = now
+                meta = dict(start, wall_seconds=round(time.perf_counter() - t0, 1))
+                shards += collect(g, cache, ledger, meta, seeds=[seed])
+    if bar is not None:
+        bar.close()
+    entry = dict(start, end=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 wall_seconds=round(time.perf_counter() - t0, 1), seeds=seeds, cells=len(cells),
+                 computed=done - before, shards_written=shards)
+    log = Path(ledger) / g.name / "runs.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a") as fh:
+        fh.write(json.dumps(entry, sort_keys=True) + "\n")
+    return entry
+
+
+def seed_cache(cache_dir=None, ledger: Path = EVIDENCE_DIR, grids=None) -> dict:
+    """Copy ledger records into the run cache where missing; ``{"copied", "present"}``."""
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    copied = present = 0
+    for c in ledger_cells(ledger, grids):
+        path = cache / "runs" / f"{c['key']}.json"
+        if path.exists():
+            present += 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".tmp-{path.name}")
+        tmp.write_text(json.dumps(c["record"]))
+        os.replace(tmp, path)
+        copied += 1
+    return {"copied": copied, "present": present}
+
+
+def cell_cost(record: dict) -> float:
+    """Recorded seconds to recompute a cell alone: the student's fit plus its teacher's
+    ensemble (an upper bound on a lone teacher)."""
+    t = float(record.get("teacher_seconds") or 0.0) * float(record.get("teacher_ensemble_size") or 1)
+    return float(record.get("student_seconds") or 0.0) + t
+
+
+def recompute(cell: dict, cache_dir) -> dict | None:
+    """The record of ``cell`` computed into ``cache_dir`` (None if its key is not produced)."""
+    c = cell["cell"]
+    run_grid([c["dataset"]], lams=[c["lam"]], seeds=[c["seed"]], noises=(c["noise"],), profile=c["profile"],
+             sr_readings=(c["sr_reading"],), students=(c["student"],), sr_draws=int(c["draw"]) + 1,
+             cache_dir=cache_dir, n_jobs=1, progress=False, **c["overrides"])
+    return _read_cached(Path(cache_dir), cell["key"])
+
+
+def compare(old: dict, new: dict | None, tol: float = R2_TOLERANCE) -> list[str]:
+    """What differs between a ledger record and its recomputation (empty: identical)."""
+    if new is None:
+        return ["the cell's cache key changed (a setting, schema or implementation version differs)"]
+    out = []
+    for k in sorted(k for k in old if k.endswith("_r2") or k in EXACT_FIELDS):
+        a, b = old.get(k), new.get(k)
+        if k in EXACT_FIELDS or not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+            if a != b:
+                out.append(f"{k}: {a!r} -> {b!r}")
+        elif not (a == b or abs(float(a) - float(b)) <= tol):
+            out.append(f"{k}: {a!r} -> {b!r} (|Δ| = {abs(float(a) - float(b)):.3g} > {tol:g})")
+    return out
+
+
+def verify(n: int = 5, ledger: Path = EVIDENCE_DIR, grids=None, max_seconds: float | None = None,
+           rng: int | None = None, progress: bool = True) -> list[dict]:
+    """Recompute ``n`` random ledger cells from scratch; one ``{"key", "cell", "diffs",
+    "seconds"}`` per cell. Raises ValueError if the ledger holds fewer than ``n`` eligible cells."""
+    cells = ledger_cells(ledger, grids)
+    if max_seconds is not None:
+        cells = [c for c in cells if cell_cost(c["record"]) <= max_seconds]
+    if len(cells) < n:
+        raise ValueError(f"the ledger holds {len(cells)} eligible cell(s) (max seconds {max_seconds}), "
+                         f"fewer than the {n} to verify")
+    chosen = random.Random(rng).sample(cells, n)
+    out = []
+    it = chosen
+    if progress:
+        from tqdm.auto import tqdm
+        it = tqdm(chosen, desc="verify evidence", unit="cell")
+    for c in it:
+        with tempfile.TemporaryDirectory(prefix="distillkit-verify-") as tmp:
+            t0 = time.perf_counter()
+            new = recompute(c, tmp)
+            out.append({"key": c["key"], "cell": c["cell"], "diffs": compare(c["record"], new),
+                        "seconds": time.perf_counter() - t0})
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------------------
+def _seeds(text: str | None):
+    if not text:
+        return None
+    out = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out.extend(range(int(lo), int(hi) + 1) if hi else [int(lo)])
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m distillkit.experiments.evidence", description=__doc__.split("\n")[0])
+    ap.add_argument("command", choices=("run", "seed", "verify", "status", "collect"))
+    ap.add_argument("--grid", action="append", help=f"grid name (repeatable; default {', '.join(DEFAULT_GRIDS)})")
+    ap.add_argument("--seeds", help="trials to run, e.g. 0-4 or 0,3 (run/collect; default the grid's)")
+    ap.add_argument("--cache-dir", help="run cache (default $DISTILLKIT_CACHE or the user cache)")
+    ap.add_argument("--ledger", default=str(EVIDENCE_DIR), help="ledger folder (default evidence/)")
+    ap.add_argument("--n", type=int, default=5, help="verify: cells to recompute")
+    ap.add_argument("--max-seconds", type=float, help="verify: only cells that cost at most this")
+    ap.add_argument("--rng", type=int, help="verify: seed of the random draw (default: random, printed)")
+    ap.add_argument("--n-jobs", type=int, default=1, help="run: local workers")
+    args = ap.parse_args(argv)
+    names = args.grid or list(DEFAULT_GRIDS)
+    ledger = Path(args.ledger)
+    try:
+        for name in names:
+            grid(name)
+        if args.command == "run":
+            for name in names:
+                print(json.dumps(run(name, _seeds(args.seeds), args.cache_dir, ledger, args.n_jobs)))
+        elif args.command == "collect":
+            for name in names:
+                print(f"{name}: {collect(grid(name), args.cache_dir, ledger, seeds=_seeds(args.seeds))} shard(s) written")
+        elif args.command == "status":
+            for name in names:
+                print(json.dumps(status(grid(name), ledger)))
+        elif args.command == "seed":
+            res = seed_cache(args.cache_dir, ledger, names)
+            print(f"evidence: {res['copied']} ledger record(s) copied into the run cache, {res['present']} already there")
+        else:
+            rng = args.rng if args.rng is not None else random.SystemRandom().randrange(2**31)
+            print(f"verify: {args.n} cell(s), --rng {rng}", flush=True)
+            res = verify(args.n, ledger, names, args.max_seconds, rng)
+            bad = [r for r in res if r["diffs"]]
+            for r in res:
+                c = r["cell"]
+                print(f"{'FAIL' if r['diffs'] else 'ok  '} {c['dataset']} seed {c['seed']} λ {c['lam']:g} "
+                      f"{c['student']} {c['overrides'].get('penalty', '')} ({r['seconds']:.1f} s)"
+                      + "".join(f"\n     {d}" for d in r["diffs"]))
+            if bad:
+                print(f"verify: {len(bad)} of {len(res)} cell(s) differ from the ledger", file=sys.stderr)
+                return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+__all__ = ["Part", "Grid", "GRIDS", "DEFAULT_GRIDS", "EVIDENCE_DIR", "R2_TOLERANCE", "grid", "provenance",
+           "collect", "status", "run", "seed_cache", "ledger_cells", "read_shard", "verify", "recompute",
+           "compare", "cell_cost", "cluster_backend", "main"]
+
+if __name__ == "__main__":
+    sys.exit(main())
