@@ -2,14 +2,20 @@
 #   make book                 execute every chapter (PROFILE=paper) and build the HTML book
 #   make book PROFILE=smoke   same, with tiny settings (minutes)
 #   make test                 unit tests + notebook checks + headless-browser check of the smoke book
+#   make evidence             run the powered grids into the evidence ledger (evidence/; hours: dask-capable)
+#   make verify-evidence      recompute VERIFY_N random ledger cells from scratch; fails on any difference
 VENV    ?= .venv
 PYTHON  ?= python3
 PROFILE ?= paper
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 HTML    := _build/_build/html/index.html
+VERIFY_N ?= 5
+VERIFY_ARGS ?=
+# the book's run cache (distillkit.book.build's default), seeded from the evidence ledger
+BOOK_CACHE = $${DISTILLKIT_CACHE:-$(CURDIR)/_cache/runs}
 
-.PHONY: all venv book test chromium bench sync clean distclean
+.PHONY: all venv book test chromium bench sync clean distclean evidence verify-evidence
 
 all: book
 
@@ -22,6 +28,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 book: $(STAMP)
+	DISTILLKIT_CACHE="$(BOOK_CACHE)" $(PY) -m distillkit.experiments.evidence seed
 	$(PY) -m distillkit.book --profile $(PROFILE)
 	@echo "Open file://$(CURDIR)/$(HTML)"
 
@@ -37,6 +44,14 @@ chromium:
 
 test: $(STAMP) chromium
 	$(PY) -m pytest -q tests
+
+# powered grids (distillkit.experiments.evidence): resumable through the run cache; on a dask
+# cluster when DISTILLKIT_DASK_SCHEDULER is set; the ledger in evidence/ is committed
+evidence: $(STAMP)
+	$(PY) -m distillkit.experiments.evidence run
+
+verify-evidence: $(STAMP)
+	$(PY) -m distillkit.experiments.evidence verify --n $(VERIFY_N) $(VERIFY_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
