@@ -205,7 +205,9 @@ class FastEngine:
         self.d, self.h, self.k = d, h, d + 1
         self.device, self.dtype = X.device, X.dtype
         self.lr = float(learning_rate)
-        self.batch_size = int(batch_size)
+        # capped at the rows: one batch holds every row either way, and a larger setting would
+        # allocate its work space for nothing (batch_size=1e9 on 120 rows took 22 GB)
+        self.batch_size = min(int(batch_size), X.shape[0])
         self.n = X.shape[0]
         self.lams = lams.reshape(-1).to(device=self.device, dtype=self.dtype)
         if self.lams.numel() != G:
@@ -368,7 +370,7 @@ class AutogradEngine:
             self.lams = self.lams.reshape(())
         self.regularized = bool((self.lams > 0).any())
         self.penalty, self.jacobian_method, self.n_projections = penalty, jacobian_method, n_projections
-        self.batch_size, self.n = int(batch_size), X.shape[0]
+        self.batch_size, self.n = min(int(batch_size), X.shape[0]), X.shape[0]  # capped, as above
         try:  # the fused kernel (CPU since torch 2.4, CUDA) saves most of Adam's overhead
             self.opt = torch.optim.Adam(model.parameters(), lr=learning_rate, betas=ADAM_BETAS,
                                         eps=ADAM_EPS, fused=True)

@@ -47,6 +47,30 @@ def _check_lam(lam) -> float:
     return float(lam)
 
 
+#: a teacher whose final training loss is above this many times the target's variance (the
+#: loss of a constant prediction), or not finite, has diverged
+DIVERGED_LOSS = 10.0
+
+
+class DivergenceWarning(UserWarning):
+    """A teacher's training diverged (non-finite or absurd loss); its predictions mean nothing."""
+
+
+def _divergence(loss_curve, y_var: float) -> bool:
+    last = float(loss_curve[-1]) if len(loss_curve) else float("nan")
+    return not math.isfinite(last) or last > DIVERGED_LOSS * max(float(y_var), 1e-300)
+
+
+def _warn_diverged(teachers) -> None:
+    bad = [t for t in teachers if t.diverged_]
+    if bad:
+        import warnings
+        t = bad[0]
+        warnings.warn(f"{len(bad)} of {len(teachers)} teacher(s) diverged (λ={t.lam:g}: final training loss "
+                      f"{float(t.loss_curve_[-1]):.3g}, a constant prediction's is {t.target_var_:.3g}); "
+                      f"lower learning_rate ({t.learning_rate:g})", DivergenceWarning, stacklevel=3)
+
+
 def _seed_of(random_state) -> int:
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0])
@@ -79,7 +103,9 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
     ----------
     model_ : MLP, loss_curve_ : per-epoch training loss, fit_seconds_ : wall time of fit,
     n_steps_ : optimizer steps, device_ : the torch device used, seed_ : the seed used,
-    ensemble_size_ : how many teachers were trained together (1 for ``fit``).
+    ensemble_size_ : how many teachers were trained together (1 for ``fit``), diverged_ : the
+    final loss is not finite or above DIVERGED_LOSS x the target's variance (``target_var_``;
+    a DivergenceWarning says so).
     """
 
     def __init__(self, hidden_layer_sizes=(100,), lam=0.0, penalty="jacobian", jacobian_method="exact",
@@ -133,8 +159,10 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
                               jacobian_method=self.jacobian_method, n_projections=self.n_projections,
                               device=self.device, engine=self.engine, progress=progress)
 
-    def _set_fitted(self, fit: EnsembleFit, g: int, seed: int, n_features: int) -> "MLPTeacher":
-        """Take member ``g`` of a trained ensemble as this teacher's fitted state."""
+    def _set_fitted(self, fit: EnsembleFit, g: int, seed: int, n_features: int,
+                    y_var: float = 1.0) -> "MLPTeacher":
+        """Take member ``g`` of a trained ensemble as this teacher's fitted state; ``diverged_``
+        flags a non-finite final loss or one above DIVERGED_LOSS times ``y_var``."""
         self.model_ = fit.model.member(g)
         self.model_.eval()
         self.n_features_in_ = n_features
@@ -144,6 +172,8 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
         self.n_steps_ = fit.steps
         self.device_ = fit.device
         self.seed_ = int(seed)
+        self.target_var_ = float(y_var)
+        self.diverged_ = _divergence(self.loss_curve_, y_var)
         return self
 
     def fit(self, X, y, progress: bool = False):
@@ -153,7 +183,9 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
         X, y = _check_X_y(X, y)
         seed = _seed_of(self.random_state)
         fit = self._train(X, y, [_check_lam(self.lam)], [seed], progress=progress)
-        return self._set_fitted(fit, 0, seed, X.shape[1])
+        self._set_fitted(fit, 0, seed, X.shape[1], float(np.var(y, dtype=np.float64)))
+        _warn_diverged([self])
+        return self
 
     def predict(self, X) -> np.ndarray:
         X = self._check_fitted_X(X)
@@ -219,8 +251,11 @@ def fit_teacher_ensemble(X, y, lams, seeds, progress: bool = False, **params) ->
     template._validate_params()
     X, y = _check_X_y(X, y)
     fit = template._train(X, y, lams, seeds, progress=progress)
-    return [clone(template).set_params(lam=lams[g], random_state=int(seeds[g]))
-            ._set_fitted(fit, g, seeds[g], X.shape[1]) for g in range(len(lams))]
+    y_var = float(np.var(y, dtype=np.float64))
+    teachers = [clone(template).set_params(lam=lams[g], random_state=int(seeds[g]))
+                ._set_fitted(fit, g, seeds[g], X.shape[1], y_var) for g in range(len(lams))]
+    _warn_diverged(teachers)
+    return teachers
 
 
-__all__ = ["MLPTeacher", "fit_teacher", "fit_teacher_ensemble"]
+__all__ = ["MLPTeacher", "fit_teacher", "fit_teacher_ensemble", "DivergenceWarning", "DIVERGED_LOSS"]
