@@ -1,28 +1,29 @@
-"""Scoring a formula against a known law (SRBench's ground-truth criteria).
+"""Scoring a formula against a known law (SRBench's ground-truth criteria), deterministically.
 
 :func:`score_formula` compares a student's formula, written in the data's own units, with the
 generating equation of a ``feynman_<id>`` data set (or any sympy expression):
 
 * **symbolic solution** (``solution``): the student's constants are rounded first (to
   ``digits`` = 3 significant digits, and those with ``|c| < zero_below`` = 1e-4 set to 0,
-  as SRBench drops tiny constants), turned into exact rationals, and then, after
-  ``sympy.simplify``, either ``true - student`` is a constant or ``student / true`` is a
-  non-zero constant. When that fails, the test is repeated SRBench's way, simplifying with
-  the student's float constants and rounding the difference's and the ratio's constants
-  afterwards (constants that cancel only before rounding, e.g. in a formula brought back
-  from standardized units). ``Abs(a)`` (gplearn's protected sqrt and log) is replaced by
-  ``a`` or ``-a`` where ``a`` keeps one sign on 256 inputs drawn from the equation's
-  intervals. Inputs are positive symbols (every Feynman interval lies in
-  [0, ∞)), so ``sqrt(x**2)`` simplifies to ``x`` and gplearn's ``Abs`` of a positive
-  quantity disappears. ``None`` means *undecided*: the simplification ran past
-  ``timeout`` seconds (it can hang on a bloated formula) or failed;
+  as SRBench drops tiny constants) and turned into exact rationals; the formula is a solution
+  when ``law - formula`` is a constant or ``formula / law`` a non-zero constant. ``Abs(a)``
+  (gplearn's protected sqrt and log) is replaced by ``a`` or ``-a`` where ``a`` keeps one sign
+  on 256 inputs drawn from the equation's intervals; inputs are positive symbols (every
+  Feynman interval lies in [0, ∞)).
+
+  The decision (:data:`CHECK_RULE`) is numerical first: on 256 fixed inputs from the
+  equation's intervals, in 50-digit arithmetic (mpmath), a formula whose difference and ratio
+  are both non-constant is *not a solution*, with no simplification at all. A *candidate*
+  (difference or ratio constant to 1e-25) is confirmed by sympy, bounded by work (a count
+  of Python calls and an expression size, :mod:`distillkit.symbolic._prove`), never by
+  seconds. SRBench's other order (simplify with the float constants, then round the
+  residual's constants: constants that cancel only before rounding, e.g. in a formula
+  brought back from standardized units) is tried the same way, as a candidate when the
+  float formula's difference or ratio is constant to 1e-9. The outcome is the same on a
+  fast and a slow, idle or loaded machine. ``None`` means *undecided*, only for one of the
+  machine-independent reasons of :data:`UNDECIDED_REASONS`, given in ``undecided_reason``;
 * **accuracy solution** (``accuracy_solution``): the noiseless test R² > 0.999 (from a
   given ``test_r2``, or computed on given data).
-
-The simplification runs in a separate Python process (started once, kept alive, killed and
-restarted when a comparison runs out of time), so a runaway ``simplify`` can be bounded from
-any thread, joblib worker or notebook, with no signal handler and no re-import of the
-caller's ``__main__``.
 
 :func:`to_data_units` rewrites a formula found on standardized data
 (``z_i = (x_i - x_mean_i) / x_scale_i`` predicting ``(y - y_mean) / y_scale``) in the data's
@@ -31,25 +32,28 @@ own units; :func:`to_standard_units` is its inverse. Formulas with protected ope
 """
 from __future__ import annotations
 
-import atexit
 import numbers
-import os
-import pickle
-import queue
-import struct
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import sympy
 
+from distillkit.stats.metrics import r2
+from distillkit.symbolic import _prove, _screen
+from distillkit.symbolic._prove import MAX_NODES, WORK_CALLS, OutOfWork
+from distillkit.symbolic._screen import EXACT_TOL, FLOAT_TOL, SCREEN_DPS, SCREEN_POINTS, NotEvaluable
+
 __all__ = [
     "ACCURACY_R2",
+    "CHECK_RULE",
     "DEFAULT_DIGITS",
-    "DEFAULT_TIMEOUT",
+    "EXACT_TOL",
+    "FLOAT_TOL",
+    "MAX_NODES",
+    "SCREEN_DPS",
+    "SCREEN_POINTS",
+    "UNDECIDED_REASONS",
+    "WORK_CALLS",
     "ZERO_BELOW",
     "round_constants",
     "score_formula",
@@ -61,9 +65,27 @@ __all__ = [
 ACCURACY_R2 = 0.999
 DEFAULT_DIGITS = 3
 ZERO_BELOW = 1e-4
-DEFAULT_TIMEOUT = 10.0
-_START_TIMEOUT = 120.0  # seconds for the worker to import sympy on a loaded machine
 _PARSE_NAMES = {"arcsin": sympy.asin, "arccos": sympy.acos, "ln": sympy.log, "pi": sympy.pi}
+
+#: the only reasons a formula stays undecided; none depends on the machine or its load
+UNDECIDED_REASONS = {
+    "size": f"a candidate's difference or ratio has more than {MAX_NODES} expression-tree nodes",
+    "work": f"sympy made more than {WORK_CALLS:,} Python calls without proving a candidate",
+    "unproved": ("numerically a solution (constant to 1e-25 on every input) but sympy's "
+                 "simplification, run to the end, did not prove it"),
+    "unevaluable": "the formula uses a function the 50-digit evaluation cannot compute",
+}
+
+#: the check in words (for the book)
+CHECK_RULE = (
+    f"Constants rounded to {DEFAULT_DIGITS} significant digits (|c| < {ZERO_BELOW:g} set to 0); "
+    f"formula and law evaluated at {SCREEN_POINTS} fixed inputs drawn from the equation's "
+    f"intervals with {SCREEN_DPS}-digit arithmetic (mpmath). Not a solution when neither the "
+    f"difference law - formula nor the ratio formula / law is constant to {EXACT_TOL:g} of the "
+    f"values (nor, with the unrounded float constants, SRBench's simplify-then-round order, to "
+    f"{FLOAT_TOL:g}); a candidate is a solution once sympy proves the constant, with at most "
+    f"{WORK_CALLS:,} Python calls and {MAX_NODES} expression nodes, never a time limit."
+)
 
 
 # --------------------------------------------------------------------------
@@ -143,12 +165,7 @@ def to_standard_units(expr, scaling=None, *, feature_names=None, x_mean=None, x_
 def round_constants(expr, digits: int = DEFAULT_DIGITS, zero_below: float = ZERO_BELOW):
     """Floats rounded to ``digits`` significant digits, as exact rationals; ``|c| <
     zero_below`` becomes 0. Integers and rationals already exact (``1/2``) are kept."""
-    expr = _as_expr(expr, {})
-    sub = {}
-    for c in expr.atoms(sympy.Float):
-        v = float(c)
-        sub[c] = sympy.Integer(0) if abs(v) < zero_below else sympy.Rational(f"{v:.{digits}g}")
-    return expr.xreplace(sub)
+    return _prove.round_constants(_as_expr(expr, {}), digits, zero_below)
 
 
 def _as_expr(expr, symbols: dict):
@@ -167,151 +184,39 @@ def _as_expr(expr, symbols: dict):
 
 
 # --------------------------------------------------------------------------
-# The comparison itself (runs in the worker process)
+# sympy alone
 # --------------------------------------------------------------------------
-_BAD = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
-
-
-def _is_constant(e) -> bool:
-    return not e.free_symbols and not e.has(*_BAD)
-
-
 def symbolic_match(true_expr, student_expr, unrounded=None, digits: int = DEFAULT_DIGITS,
-                   zero_below: float = ZERO_BELOW) -> str:
-    """``"difference"`` when ``simplify(true - student)`` is a constant, ``"ratio"`` when
-    ``simplify(student / true)`` is a non-zero constant, else ``"none"``.
+                   zero_below: float = ZERO_BELOW, calls: int = WORK_CALLS) -> str:
+    """sympy's answer alone, bounded by work: ``"difference"`` when ``true - student``
+    simplifies to a constant, ``"ratio"`` when ``student / true`` does (non-zero), else
+    ``"none"``; ``"undecided"`` when a step used more than ``calls`` Python calls.
 
-    ``student_expr`` is compared as given (:func:`score_formula` passes it with its
-    constants already rounded to exact rationals). When that fails and ``unrounded`` (the
-    student's formula with its float constants) is given, the test is repeated SRBench's
-    way: simplify with the floats, *then* round the constants of the difference and of the
-    ratio (``digits``, ``zero_below``); this catches formulas whose constants cancel only
-    before rounding, as in a formula brought back from standardized units. Unbounded in
-    time: :func:`score_formula` is the bounded version.
+    ``student_expr`` is compared as given (exact constants). When that fails and
+    ``unrounded`` (the formula with its float constants) is given, SRBench's order is tried:
+    simplify with the floats, *then* round the residual's constants. :func:`score_formula`
+    runs the numerical screen first and hands sympy only its candidates.
     """
-    if _is_constant(sympy.simplify(true_expr - student_expr)):
-        return "difference"
-    ratio = sympy.simplify(student_expr / true_expr)
-    if _is_constant(ratio) and ratio != 0:
-        return "ratio"
-    if unrounded is None or not unrounded.atoms(sympy.Float):
-        return "none"
-    diff = round_constants(sympy.simplify(true_expr - unrounded), digits, zero_below)
-    if _is_constant(diff) or _is_constant(sympy.simplify(diff)):
-        return "difference"
-    ratio = round_constants(sympy.simplify(unrounded / true_expr), digits, zero_below)
-    if not _is_constant(ratio):
-        ratio = sympy.simplify(ratio)
-    if _is_constant(ratio) and ratio != 0:
-        return "ratio"
-    return "none"
-
-
-def _serve() -> None:  # pragma: no cover - runs in the worker process
-    """Worker loop: length-prefixed pickles in on stdin, out on stdout."""
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # anything printed must not corrupt the channel
-    out.write(b"R")
-    out.flush()
-    while True:
-        head = inp.read(8)
-        if len(head) < 8:
-            return
-        args = pickle.loads(inp.read(struct.unpack("<Q", head)[0]))
+    steps = [("difference", _prove.prove_difference, (true_expr, student_expr)),
+             ("ratio", _prove.prove_ratio, (true_expr, student_expr))]
+    if unrounded is not None and unrounded.atoms(sympy.Float):
+        steps += [("difference", _prove.srbench_difference, (true_expr, unrounded, digits, zero_below)),
+                  ("ratio", _prove.srbench_ratio, (true_expr, unrounded, digits, zero_below))]
+    ran_out = False
+    for kind, prove, args in steps:
         try:
-            reply = ("ok", symbolic_match(*args))
-        except Exception as exc:  # noqa: BLE001 - reported to the caller as "undecided"
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        data = pickle.dumps(reply)
-        out.write(struct.pack("<Q", len(data)) + data)
-        out.flush()
-
-
-class _Worker:
-    """One long-lived sympy process per (parent) process; killed when a call times out."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._proc = None
-        self._pid = None
-        self._replies = None
-
-    def _alive(self) -> bool:
-        return self._proc is not None and self._pid == os.getpid() and self._proc.poll() is None
-
-    def _start(self) -> None:
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[2])  # so the child imports this distillkit
-        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from distillkit.symbolic.groundtruth import _serve; _serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        replies: queue.Queue = queue.Queue()
-        threading.Thread(target=_read_replies, args=(proc.stdout, replies), daemon=True).start()
-        self._proc, self._pid, self._replies = proc, os.getpid(), replies
-        try:
-            ready = replies.get(timeout=_START_TIMEOUT)
-        except queue.Empty:
-            ready = None
-        if ready != "ready":
-            self.stop()
-            raise RuntimeError("the sympy worker process did not start; see `python -c "
-                               "'from distillkit.symbolic.groundtruth import _serve'` for the error.")
-
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None and self._pid == os.getpid() and proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-    def compare(self, args: tuple, timeout: float):
-        """``symbolic_match(*args)`` in the worker: ("ok", kind) | ("error", message) |
-        ("timeout", None)."""
-        with self._lock:
-            if not self._alive():
-                self._start()
-            data = pickle.dumps(args)
-            try:
-                self._proc.stdin.write(struct.pack("<Q", len(data)) + data)
-                self._proc.stdin.flush()
-                reply = self._replies.get(timeout=timeout)
-            except queue.Empty:
-                self.stop()
-                return ("timeout", None)
-            except OSError as exc:  # the worker died (killed from outside, out of memory)
-                self.stop()
-                return ("error", f"worker: {exc}")
-            if reply is None:
-                self.stop()
-                return ("error", "the sympy worker exited")
-            return reply
-
-
-def _read_replies(stream, replies: queue.Queue) -> None:
-    try:
-        if stream.read(1) != b"R":
-            replies.put(None)
-            return
-        replies.put("ready")
-        while True:
-            head = stream.read(8)
-            if len(head) < 8:
-                break
-            replies.put(pickle.loads(stream.read(struct.unpack("<Q", head)[0])))
-    except (OSError, ValueError, pickle.UnpicklingError, EOFError):
-        pass
-    replies.put(None)
-
-
-_WORKER = _Worker()
-atexit.register(_WORKER.stop)
+            if _prove.bounded(prove, *args, calls=calls):
+                return kind
+        except OutOfWork:
+            ran_out = True
+    return "undecided" if ran_out else "none"
 
 
 # --------------------------------------------------------------------------
 # Public scoring
 # --------------------------------------------------------------------------
 def _true_law(true_expr):
-    """(expression, {name: positive symbol}, sample of the inputs or None)."""
+    """(expression, {name: positive symbol}, sample of the inputs or None, intervals or None)."""
     if isinstance(true_expr, str):
         from distillkit.datasets import feynman
 
@@ -320,10 +225,10 @@ def _true_law(true_expr):
             eq = feynman.equation(name)
             rng = np.random.default_rng(0)
             sample = {v: rng.uniform(lo, hi, _ABS_SAMPLE) for v, lo, hi in eq.variables}
-            return eq.expr, eq.symbols, sample
+            return eq.expr, eq.symbols, sample, {v: (lo, hi) for v, lo, hi in eq.variables}
     expr = _as_expr(true_expr, {})
     symbols = {s.name: sympy.Symbol(s.name, positive=True) for s in expr.free_symbols}
-    return expr.xreplace({s: symbols[s.name] for s in expr.free_symbols}), symbols, None
+    return expr.xreplace({s: symbols[s.name] for s in expr.free_symbols}), symbols, None, None
 
 
 _ABS_SAMPLE = 256
@@ -359,19 +264,60 @@ def _drop_abs(expr, sample: dict | None):
     return expr.xreplace(sub) if sub else expr
 
 
-def _r2(y, pred) -> float:
-    y, pred = np.asarray(y, dtype=np.float64).ravel(), np.asarray(pred, dtype=np.float64).ravel()
-    if pred.shape != y.shape:
-        pred = np.broadcast_to(pred, y.shape)
-    if not np.isfinite(pred).all():
-        return float("-inf")
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    return 1.0 - float(np.sum((y - pred) ** 2)) / ss_tot if ss_tot > 0 else float("nan")
+def _candidates(law, rounded, unrounded, symbols: dict, intervals) -> list[str]:
+    """Which comparisons the numerical screen leaves open, in the order sympy tries them:
+    ``exact difference``, ``exact ratio`` (rounded constants), ``float difference``,
+    ``float ratio`` (SRBench's simplify-then-round order). Raises NotEvaluable."""
+    names = [symbols[n] for n in sorted(symbols)]
+    points = _screen.screen_points(names, intervals)
+    law_values = _screen.evaluate(law, names, points)
+    if law_values is None:
+        raise ValueError(f"the law {law} is not real and finite on its own intervals.")
+    out = []
+    values = _screen.evaluate(rounded, names, points)
+    if values is not None:
+        out += ["exact difference"] * _screen.difference_constant(law_values, values, EXACT_TOL)
+        out += ["exact ratio"] * _screen.ratio_constant(law_values, values, EXACT_TOL)
+    if unrounded.atoms(sympy.Float) and unrounded != rounded:
+        values = _screen.evaluate(unrounded, names, points)
+        if values is not None:
+            out += ["float difference"] * _screen.difference_constant(law_values, values, FLOAT_TOL)
+            out += ["float ratio"] * _screen.ratio_constant(law_values, values, FLOAT_TOL)
+    return out
+
+
+def _confirm(candidates, law, rounded, unrounded, digits, zero_below) -> tuple[str, str | None]:
+    """(kind, undecided reason): sympy, bounded by work, on the screen's candidates."""
+    reasons = []
+    for cand in candidates:
+        exact = cand.startswith("exact")
+        formula = rounded if exact else unrounded
+        kind = cand.split()[1]
+        shape = law - formula if kind == "difference" else formula / law
+        if _prove.nodes(shape) > MAX_NODES:
+            reasons.append("size")
+            continue
+        if exact:
+            prove, args = (_prove.prove_difference if kind == "difference" else _prove.prove_ratio), (law, formula)
+        else:
+            prove = _prove.srbench_difference if kind == "difference" else _prove.srbench_ratio
+            args = (law, formula, digits, zero_below)
+        try:
+            if _prove.bounded(prove, *args):
+                return kind, None
+        except OutOfWork:
+            reasons.append("work")
+            continue
+        if exact:  # equal to 25 digits everywhere, yet simplify finds no constant
+            reasons.append("unproved")
+    # a float candidate that SRBench's order, run to the end, rejects is not a solution
+    order = ("size", "work", "unproved")
+    return ("undecided", min(reasons, key=order.index)) if reasons else ("none", None)
 
 
 def score_formula(expr, true_expr, *, test_r2: float | None = None, X=None, y=None,
                   feature_names=None, digits: int = DEFAULT_DIGITS,
-                  zero_below: float = ZERO_BELOW, timeout: float = DEFAULT_TIMEOUT) -> dict:
+                  zero_below: float = ZERO_BELOW) -> dict:
     """Score a student's formula against the law that generated the data.
 
     Parameters
@@ -380,7 +326,8 @@ def score_formula(expr, true_expr, *, test_r2: float | None = None, X=None, y=No
         The student's formula in the data's own units (see :func:`to_data_units`), its
         symbols named after the law's inputs; protected operators converted to plain sympy.
     true_expr : str or sympy expression
-        A Feynman data-set name (``"feynman_I_25_13"`` or ``"I_25_13"``) or the law itself.
+        A Feynman data-set name (``"feynman_I_25_13"`` or ``"I_25_13"``) or the law itself
+        (its inputs then drawn from [1, 5] for the numerical screen).
     test_r2 : float, optional
         The noiseless test R² (e.g. the pipeline's ``student_r2``); decides
         ``accuracy_solution``.
@@ -391,24 +338,21 @@ def score_formula(expr, true_expr, *, test_r2: float | None = None, X=None, y=No
         Column names of ``X`` when it is an array (default: the law's inputs, sorted).
     digits, zero_below : int, float
         Rounding of the student's constants before the comparison (see the module docstring).
-    timeout : float
-        Seconds the simplification may take before the answer is "undecided".
 
     Returns
     -------
     dict
         ``solution`` (True, False, or None when undecided), ``solution_kind``
-        (``"difference"``, ``"ratio"``, ``"none"``, ``"timeout"`` or ``"error"``),
-        ``accuracy_solution`` (bool, or None without ``test_r2``/data), ``test_r2``,
-        ``true_formula`` (str), ``formula_rounded`` (the student's formula as compared, str)
-        and ``score_seconds``.
+        (``"difference"``, ``"ratio"``, ``"none"`` or ``"undecided"``), ``undecided_reason``
+        (None or a key of :data:`UNDECIDED_REASONS`), ``decided_by`` (``"numeric"``: no
+        candidate, sympy never ran; ``"sympy"``), ``accuracy_solution`` (bool, or None
+        without ``test_r2``/data), ``test_r2``, ``true_formula`` (str), ``formula_rounded``
+        (the student's formula as compared, str) and ``score_seconds``.
     """
     t0 = time.perf_counter()
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
     if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or digits < 1:
         raise ValueError(f"digits must be an integer >= 1, got {digits!r}.")
-    law, symbols, sample = _true_law(true_expr)
+    law, symbols, sample, intervals = _true_law(true_expr)
     student = _as_expr(expr, symbols)
     unknown = sorted(s.name for s in student.free_symbols if s.name not in symbols)
     if unknown:
@@ -416,22 +360,22 @@ def score_formula(expr, true_expr, *, test_r2: float | None = None, X=None, y=No
                          f"its inputs are {', '.join(symbols)}.")
     student = student.xreplace({s: symbols[s.name] for s in student.free_symbols})
     rounded = _drop_abs(round_constants(student, digits, zero_below), sample)
-
     unrounded = _drop_abs(student, sample)
-    status, detail = _WORKER.compare((law, rounded, unrounded, int(digits), float(zero_below)),
-                                     float(timeout))
-    if status == "ok":
-        kind = detail
-        solution = kind != "none"
-    else:
-        kind, solution = status, None
+    try:
+        candidates = _candidates(law, rounded, unrounded, symbols, intervals)
+    except NotEvaluable:
+        candidates, (kind, reason) = None, ("undecided", "unevaluable")
+    if candidates is not None:
+        kind, reason = _confirm(candidates, law, rounded, unrounded, int(digits), float(zero_below))
 
     if test_r2 is None and X is not None and y is not None:
-        test_r2 = _r2(y, _evaluate(student, symbols, X, feature_names))
+        test_r2 = r2(y, _evaluate(student, symbols, X, feature_names))
     test_r2 = None if test_r2 is None else float(test_r2)
     return {
-        "solution": solution,
+        "solution": None if kind == "undecided" else kind != "none",
         "solution_kind": kind,
+        "undecided_reason": reason,
+        "decided_by": "sympy" if candidates else "numeric",
         "accuracy_solution": None if test_r2 is None else bool(test_r2 > ACCURACY_R2),
         "test_r2": test_r2,
         "true_formula": str(law),
