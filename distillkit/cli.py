@@ -1,9 +1,13 @@
-"""Command line: ``distillkit data list|verify``, ``distillkit run``, ``distillkit sweep``,
-``distillkit distill``.
+"""Smooth MLP teachers distilled into symbolic formulas: the bundled data sets (``data list|verify``),
+one run (``run``), cached grids of runs (``sweep``) and your own table into a formula (``distill``).
 
 Bad input ends with exit status 2 and one line on stderr, never a traceback. Every
 argument is checked before torch (and the pipeline) is imported, so a typo answers at
-once; data files are read and checked, and ``--out`` is tried, before any training.
+once; data files are read and checked, column names turned into formula symbols, seeds,
+λ grids, ``--out``, the cache and the backend checked, and the budget's memory and time
+estimated (``distillkit.owndata.preflight``), all before any training. Warnings about
+the data (rows dropped, a binary target, date columns, a diverged teacher) are one line
+each, ``distillkit: warning: ...``.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from distillkit.experiments.settings import (PROFILE_NAMES, SR_READING_NAMES, SettingError, parse_overrides)
@@ -79,8 +84,20 @@ class _Parser(argparse.ArgumentParser):
         raise SettingError(f"{self.prog.split()[-1]}: {message}")
 
 
+def _description() -> str:
+    """The module docstring's first paragraph, whole (its first line alone is a cut sentence)."""
+    return " ".join(__doc__.split("\n\n")[0].replace("``", "").split())
+
+
+def _na_values(text: str) -> list:
+    items = [v.strip() for v in text.split(",") if v.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected comma-separated values read as missing, got {text!r}")
+    return items
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="distillkit", description=__doc__.splitlines()[0])
+    p = _Parser(prog="distillkit", description=_description())
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     d = sub.add_parser("data", help="list or verify the bundled data sets")
@@ -94,7 +111,16 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a budget, e.g. --set epochs=20 --set baselines=no")
 
-    r = sub.add_parser("run", parents=[common], help="one cell: teacher, distillation, scores")
+    table = argparse.ArgumentParser(add_help=False)
+    table.add_argument("--impute", default="drop", choices=("drop", "median", "none"),
+                       help="rows with a missing feature: drop them (default), fill them (median, or a "
+                            "category's most frequent level), or refuse (none)")
+    table.add_argument("--na-values", type=_na_values, default=None, metavar="A,B",
+                       help="extra cell values read as missing, e.g. '?,-999' (empty fields always are)")
+    table.add_argument("--decimal", default=None, choices=(".", ","),
+                       help="decimal mark of the numbers (',' reads 3,14)")
+
+    r = sub.add_parser("run", parents=[common, table], help="one cell: teacher, distillation, scores")
     src = r.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", help="a bundled data set name")
     src.add_argument("--csv", type=Path, help="your own CSV file (needs --target)")
@@ -123,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--cache-dir", type=Path, default=None)
     s.add_argument("--out", type=Path, required=True, help="results file (.csv, .json or .parquet)")
 
-    t = sub.add_parser("distill", parents=[common],
+    t = sub.add_parser("distill", parents=[common, table],
                        help="your own data: a formula, with λ and the formula chosen for you")
     t.add_argument("path", type=Path, help="CSV file with a header row")
     t.add_argument("--target", required=True, help="the column to predict")
@@ -136,23 +162,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="budget multiplier for the chosen λ's student and the direct one (1: off)")
     t.add_argument("--seed", type=_count, default=0)
     t.add_argument("--out", type=Path, default=None, help="folder for report.html, formula.py, model.json")
+    t.add_argument("--force", action="store_true", help="replace a report already in --out")
     t.add_argument("--json", action="store_true", help="print the result record as JSON")
     return p
 
 
-def check_out_dir(path: Path) -> None:
-    """Fail now, not after the training, on an output folder that cannot be written."""
-    path = path.expanduser()
-    if path.exists() and not path.is_dir():
-        raise SettingError(f"--out {path} is a file; give a folder")
+def check_out_dir(path: Path, force: bool = False) -> None:
+    """Fail now, not after the training, on an output folder that cannot be written, has no
+    room, or already holds a report (unless ``force``)."""
+    from distillkit.owndata import check_out_dir as check
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".distillkit-write-test"
-        with open(probe, "w"):
-            pass
-        probe.unlink()
-    except OSError as exc:
-        raise SettingError(f"cannot write --out {path}: {exc.strerror or exc}") from None
+        check(path, force=force)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
 
 
 def check_out(path: Path) -> None:
@@ -178,6 +200,8 @@ def check_out(path: Path) -> None:
 
 def _check_args(args) -> None:
     """Checks that need no heavy import; they run before anything is loaded or trained."""
+    from distillkit.experiments.settings import check_lams, check_seed
+    from distillkit.owndata import check_backend
     if args.command == "run":
         if args.csv is not None and not args.target:
             raise SettingError("--csv needs --target COLUMN")
@@ -185,6 +209,8 @@ def _check_args(args) -> None:
             raise SettingError("--target is used only with --csv")
         if args.csv is not None and not args.csv.expanduser().is_file():
             raise SettingError(f"CSV file not found: {args.csv}")
+        check_seed(args.seed, "--seed")
+        check_lams([args.lam], "--lam")
     elif args.command == "sweep":
         bad = [r for r in args.sr_readings if r not in SR_READING_NAMES]
         if bad:
@@ -194,12 +220,27 @@ def _check_args(args) -> None:
         if bad:
             raise SettingError(f"--students: unknown {', '.join(bad)}; "
                                f"choose from {', '.join(STUDENT_NAMES)}")
+        for seed in args.seeds or []:
+            check_seed(seed, "--seeds")
+        if args.lams is not None:
+            check_lams(args.lams, "--lams")
+        check_backend(args.backend)
         check_out(args.out)
     elif args.command == "distill":
         if not args.path.expanduser().is_file():
             raise SettingError(f"CSV file not found: {args.path}")
+        check_seed(args.seed, "--seed")
+        if args.lams is not None:
+            check_lams(args.lams, "--lams")
+        if args.refine < 1 or args.refine > 100:
+            raise SettingError(f"--refine must be in [1, 100], got {args.refine:g}")
         if args.out is not None:
-            check_out_dir(args.out)
+            check_out_dir(args.out, force=args.force)
+
+
+def _table_options(args) -> dict:
+    return {"sep": args.sep, "impute": None if args.impute == "none" else args.impute,
+            "na_values": args.na_values, "decimal": args.decimal}
 
 
 def _main(argv) -> int:
@@ -217,62 +258,108 @@ def _main(argv) -> int:
     if getattr(args, "penalty", None) is not None:
         overrides["penalty"] = args.penalty
     _check_args(args)
-    from distillkit.datasets import from_csv, load_dataset
+    from distillkit.datasets import load_dataset, prepare_table
+    from distillkit.owndata import preflight
     if args.command == "run":
-        if args.csv is not None:  # read and check the data before torch is loaded
-            dataset = from_csv(args.csv, target=args.target, sep=args.sep)
-        else:
-            load_dataset(args.dataset)  # unknown name or unreadable file: fail before training
-            dataset = args.dataset
-        from distillkit.experiments.pipeline import resolve_config, run
-        resolve_config(args.profile, **overrides)
-        record = run(dataset, lam=args.lam, seed=args.seed, noise=args.noise, profile=args.profile,
-                     sr_reading=args.sr_reading, student=args.student, direct=args.direct,
-                     **overrides)
-        if args.json:
-            print(json.dumps(record, indent=2))
-        else:
-            for key in SHOWN:
-                if key in record:
-                    print(f"{key:>20}: {record[key]}")
-        return 0
-
+        return _run(args, overrides, load_dataset, prepare_table, preflight)
     if args.command == "distill":
-        return _distill(args, overrides, from_csv)
+        return _distill(args, overrides, prepare_table, preflight)
 
-    for name in args.datasets:
-        load_dataset(name)
-    from distillkit.experiments.pipeline import resolve_config
-    from distillkit.experiments.sweep import run_grid
+    datasets = [load_dataset(name) for name in args.datasets]
+    from distillkit.experiments.pipeline import PROFILES, config_for, resolve_config
+    from distillkit.experiments.sweep import default_cache_dir, run_grid
     resolve_config(args.profile, **overrides)
+    lams = args.lams if args.lams is not None else list(PROFILES[args.profile]["lams"])
+    seeds = args.seeds if args.seeds is not None else list(PROFILES[args.profile]["seeds"])
+    cache = args.cache_dir if args.cache_dir is not None else default_cache_dir()
+    per_group = len(lams) * len(args.sr_readings) * len(args.students) + (
+        len(args.sr_readings) * len(args.students) if args.direct else 0)
+    for ds in datasets:  # one ensemble and its cells: the unit a setting can make too big
+        preflight(ds, config_for(ds.name, args.profile, **overrides), seed=max(seeds), lams=lams,
+                  n_students=per_group, student=args.students[0], cache_dir=cache, backend=args.backend,
+                  symbols=False)
     frame = run_grid(args.datasets, lams=args.lams, seeds=args.seeds, noises=args.noises,
                      profile=args.profile, sr_readings=tuple(args.sr_readings),
                      cache_dir=args.cache_dir, n_jobs=args.n_jobs, backend=args.backend,
                      students=tuple(args.students), direct=args.direct, **overrides)
-    {".csv": frame.to_csv, ".json": lambda p: frame.to_json(p, orient="records", indent=1),
-     ".parquet": frame.to_parquet}[args.out.suffix](args.out)
+    from distillkit.owndata import write_file_whole
+    write = {".csv": frame.to_csv, ".json": lambda p: frame.to_json(p, orient="records", indent=1),
+             ".parquet": frame.to_parquet}[args.out.suffix]
+    write_file_whole(args.out, write)
     print(f"{len(frame)} runs written to {args.out}")
     return 0
 
 
-def _distill(args, overrides: dict, from_csv) -> int:
-    from_csv(args.path, target=args.target, sep=args.sep)  # the table is checked before torch loads
+def _run(args, overrides: dict, load_dataset, prepare_table, preflight) -> int:
+    from dataclasses import replace
+    if args.csv is not None:  # read and check the data before torch is loaded
+        table = prepare_table(args.csv, args.target, **_table_options(args)).dataset
+    else:
+        table = load_dataset(args.dataset)  # unknown name or unreadable file: fail before training
+    checked = preflight(table, {}, seed=args.seed, lams=[args.lam], n_students=1,
+                        student=args.student, symbols=args.csv is not None, budget=False)
+    if args.csv is not None:  # the formula's variables are the checked symbols
+        dataset = replace(table, X=table.X.rename(columns=checked.symbols))
+    else:
+        dataset = args.dataset
+    from distillkit.experiments.pipeline import config_for, run
+    preflight(table, config_for(dataset, args.profile, **overrides), seed=args.seed,
+              lams=[args.lam], n_students=1, student=args.student, symbols=False)
+    record = run(dataset, lam=args.lam, seed=args.seed, noise=args.noise, profile=args.profile,
+                 sr_reading=args.sr_reading, student=args.student, direct=args.direct,
+                 **overrides)
+    _warn_scores(record)
+    if args.json:
+        print(json.dumps(record, indent=2))
+    else:
+        for key in SHOWN:
+            if key in record:
+                print(f"{key:>20}: {record[key]}")
+    return 0
+
+
+def _warn_scores(record: dict) -> None:
+    from distillkit.owndata import far_below_constant
+    for key, what in (("teacher_r2", "teacher"), ("student_r2", "student")):
+        note = far_below_constant(record.get(key), what)
+        if note:
+            warnings.warn(note, UserWarning, stacklevel=2)
+
+
+def _distill(args, overrides: dict, prepare_table, preflight) -> int:
+    import inspect
+
+    prep = prepare_table(args.path, args.target, **_table_options(args))  # checked before torch loads
+    preflight(prep, {}, seed=args.seed, lams=args.lams or [0.0], out_dir=args.out, force=args.force,
+              student=args.student, refine=args.refine, budget=False)
+    from distillkit.experiments.pipeline import PAPER_LAMS, resolve_config
     from distillkit.owndata.distill import distill, write_report
-    from distillkit.experiments.pipeline import resolve_config
-    resolve_config(args.profile, **overrides)
+    lams = args.lams if args.lams is not None else list(PAPER_LAMS)
+    config = resolve_config(args.profile, **overrides)
+    preflight(prep, config, seed=args.seed, lams=lams, student=args.student, refine=args.refine,
+              out_dir=args.out, force=args.force)
     kw = {"validation_size": overrides.pop("validation_size")} if "validation_size" in overrides else {}
-    result = distill(args.path, args.target, student=args.student, lams=args.lams, refine=args.refine,
+    accepts = inspect.signature(distill).parameters
+    if "impute" in accepts:  # distill reads the table with the same options
+        data = args.path
+        kw.update(impute=_table_options(args)["impute"], na_values=args.na_values, decimal=args.decimal)
+    else:  # the cleaned table (numbers as numbers, missing values handled), original names
+        data = prep.frame.assign(**{prep.target: prep.y})
+    result = distill(data, args.target, student=args.student, lams=args.lams, refine=args.refine,
                      tolerance=args.tolerance, seed=args.seed, profile=args.profile,
                      progress=not args.json, sep=args.sep, **kw, **overrides)
     if args.out is not None:
-        write_report(result, args.out)
+        from distillkit.owndata import whole_or_absent
+        with whole_or_absent(args.out, force=args.force) as tmp:  # all files, or none
+            write_report(result, tmp)
     if args.json:
         print(result.to_json())
         return 0
     s = result.scores
     print(f"{args.target} = {_rounded(result)}")
-    print(f"λ = {result.chosen_lam:g}, complexity {result.complexity}; test R²: formula {s['formula']:.4f}, "
-          f"teacher {s['teacher']:.4f}, XGBoost {s['xgboost']:.4f}, {args.student} direct {s['direct']:.4f}")
+    lam = getattr(result, "chosen_lam", None)
+    print((f"λ = {lam:g}, " if isinstance(lam, (int, float)) else "") + f"complexity {result.complexity}; test R²: "
+          + ", ".join(f"{k} {v:.4f}" for k, v in s.items() if isinstance(v, (int, float))))
     if args.out is not None:
         print(f"report: {args.out / 'report.html'} (also formula.py, model.json)")
     return 0
@@ -288,21 +375,36 @@ def _one_line(exc: BaseException) -> str:
     return text.strip("'\"") if isinstance(exc, KeyError) else text
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """distillkit's own warnings (and UserWarnings) as one line each on stderr."""
+    if issubclass(category, UserWarning) or category.__module__.startswith("distillkit"):
+        print(f"distillkit: warning: {_one_line(message)}", file=sys.stderr)
+    else:
+        _WARN(message, category, filename, lineno, file, line)
+
+
+_WARN = warnings.showwarning
+
+
 def main(argv=None) -> int:
-    try:
-        return _main(argv)
-    except (ValueError, TypeError, KeyError, OSError) as exc:  # DataError is a ValueError
-        print(f"distillkit: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("distillkit: interrupted (finished runs are cached)", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug rather than bad input: still one line, traceback on request
-        if os.environ.get("DISTILLKIT_DEBUG"):
-            raise
-        print(f"distillkit: internal error: {type(exc).__name__}: {_one_line(exc)} "
-              "(set DISTILLKIT_DEBUG=1 for the traceback)", file=sys.stderr)
-        return 1
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return _main(argv)
+        except (ValueError, TypeError, KeyError, OSError) as exc:  # DataError is a ValueError
+            print(f"distillkit: error: {_one_line(exc)}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:  # only the sweep caches its finished runs
+            cached = " (finished runs are cached)" if argv[:1] == ["sweep"] else ""
+            print(f"distillkit: interrupted{cached}", file=sys.stderr)
+            return 130
+        except Exception as exc:  # a bug rather than bad input: still one line, traceback on request
+            if os.environ.get("DISTILLKIT_DEBUG"):
+                raise
+            print(f"distillkit: internal error: {type(exc).__name__}: {_one_line(exc)} "
+                  "(set DISTILLKIT_DEBUG=1 for the traceback)", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -80,15 +80,12 @@ class PreparedTable:
                 "dropped_columns": dict(self.dropped_columns), "warnings": list(self.warnings)}
 
 
-_is_numeric = is_numeric  # old name (owndata/distill.py uses it until it moves to prepare_table)
-
-
-def _is_categorical(s: pd.Series) -> bool:
+def is_categorical(s: pd.Series) -> bool:
     return (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
             or isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(s))
 
 
-def _as_numbers(s: pd.Series) -> pd.Series | None:
+def as_numbers(s: pd.Series) -> pd.Series | None:
     """A text/object column whose every value is a number (e.g. "1.5"), as float; else None."""
     if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
         return None
@@ -98,15 +95,12 @@ def _as_numbers(s: pd.Series) -> pd.Series | None:
         out = pd.to_numeric(s, errors="coerce")
     except (TypeError, ValueError, OverflowError):
         return None
-    if out.isna().any() or not _is_numeric(out):
+    if out.isna().any() or not is_numeric(out):
         return None
     return out.astype(float)
 
 
-_clean_name = clean_name  # old name, as above
-
-
-def _one_hot(s: pd.Series, col: str) -> pd.DataFrame:
+def one_hot(s: pd.Series, col: str) -> pd.DataFrame:
     levels = s.nunique()
     if not pd.api.types.is_bool_dtype(s):
         numbers = pd.to_numeric(s.astype(str), errors="coerce")
@@ -169,11 +163,11 @@ def prepare_table(data, target: str, *, sep: str | None = None, impute: str | No
         raise DataError(f"from_frame expects a pandas DataFrame, got {type(data).__name__}.")
     if df.shape[1] == 0:
         raise DataError("The table has no columns.")
-    df.columns = [_clean_name(c) for c in df.columns]
+    df.columns = [clean_name(c) for c in df.columns]
     dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dupes:
         raise DataError(f"Column names must be unique; duplicated: {', '.join(map(repr, dupes))}.")
-    target = _clean_name(target)
+    target = clean_name(target)
     if target not in df.columns:
         raise DataError(f"Target column {target!r} not found; available columns: {', '.join(df.columns)}.")
     if len(df) < _MIN_ROWS:
@@ -200,7 +194,7 @@ def prepare_table(data, target: str, *, sep: str | None = None, impute: str | No
     dropped_columns: dict[str, str] = {}
     for col in df.columns:
         s = df[col]
-        if not (_is_numeric(s) or _is_categorical(s)):
+        if not (is_numeric(s) or is_categorical(s)):
             raise DataError(f"Column {col!r} has unsupported dtype {s.dtype}; convert it to numbers or strings.")
         miss = missing_cells(s, na_texts, na_numbers)
         num = column_numbers(s, miss, decimal)
@@ -287,7 +281,7 @@ def prepare_table(data, target: str, *, sep: str | None = None, impute: str | No
                 v = pd.Series(pd.Categorical(v, categories=values.cat.categories))
             elif pd.api.types.is_bool_dtype(values):
                 v = v.astype(bool)
-            onehot = _one_hot(v, col)
+            onehot = one_hot(v, col)
             parts.append(onehot)
             names = [str(c) for c in onehot.columns]
             enc[col] = {"kind": "one-hot", "levels": [c[len(col) + 1:] for c in names], "columns": names}
@@ -385,4 +379,5 @@ def from_csv(path, target: str, sep: str | None = None, name: str | None = None,
                          name=name).dataset
 
 
-__all__ = ["IMPUTE", "NUMERIC_NA", "PreparedTable", "TableWarning", "from_csv", "from_frame", "prepare_table"]
+__all__ = ["IMPUTE", "NUMERIC_NA", "PreparedTable", "TableWarning", "from_csv", "from_frame", "prepare_table",
+           "as_numbers", "clean_name", "is_categorical", "is_numeric", "one_hot"]

@@ -17,7 +17,8 @@ run's configuration, and fails in one line, in well under a second, on:
   a report without ``force``;
 * a joblib backend that does not exist (also when every run is cached).
 
-Nothing heavy is imported (no torch), so the command line answers at once.
+Nothing heavy is imported (no torch; pandas only when a table is given), so the command line
+answers at once.
 """
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from distillkit.datasets import DataError, Dataset, PreparedTable
 from distillkit.experiments.settings import (Estimate, SettingError, check_budget, check_lams, check_seed)
 from distillkit.owndata._outputs import REPORT_BYTES, check_out_dir, check_room
 
@@ -59,6 +59,7 @@ def _symbol(name: str) -> str:
 def formula_symbols(names, warn: bool = True) -> dict:
     """``{name: symbol}`` for the (encoded) feature ``names``; see the module docstring.
     Raises DataError when two names become one symbol."""
+    from distillkit.datasets import DataError
     out, seen, renamed = {}, {}, []
     for name in names:
         sym = _symbol(name)
@@ -125,6 +126,7 @@ class Preflight:
 
 
 def _shape(table) -> tuple[int, list]:
+    from distillkit.datasets import Dataset, PreparedTable
     if isinstance(table, PreparedTable):
         table = table.dataset
     if isinstance(table, Dataset):
@@ -142,12 +144,15 @@ def teacher_bytes(config: dict, n_features: int) -> int:
 
 def preflight(table, config: dict, *, seed: int = 0, lams=None, n_students: int | None = None,
               student: str = "gplearn", refine: float = 1.0, out_dir=None, force: bool = False,
-              cache_dir=None, backend=None, draws: int = 1, symbols: bool = True) -> Preflight:
+              cache_dir=None, backend=None, draws: int = 1, symbols: bool = True,
+              budget: bool = True) -> Preflight:
     """Check a run before it trains (see the module docstring); returns :class:`Preflight`.
 
     ``config`` is the resolved budget (``pipeline.resolve_config``); ``lams`` the λ grid (one
     teacher each); ``n_students`` the student fits (default: one per λ plus the direct one);
     ``refine`` the budget factor of the refitted student; ``out_dir`` the report folder.
+    ``budget=False`` skips the memory and time estimate (for a first pass before the full
+    configuration is known: it needs the pipeline, hence torch).
     """
     n_rows, names = _shape(table)
     seed = check_seed(seed, draws=draws)
@@ -156,7 +161,8 @@ def preflight(table, config: dict, *, seed: int = 0, lams=None, n_students: int 
     test, val = float(config.get("test_size", 0.2)), float(config.get("validation_size", 0.0))
     n_train = max(1, int(n_rows * (1 - test) * (1 - val)))
     n_students = len(lams) + 1 if n_students is None else n_students
-    est = check_budget(config, n_train, len(names), len(lams), n_students, student, refine)
+    est = (check_budget(config, n_train, len(names), len(lams), n_students, student, refine) if budget
+           else Estimate(bytes=0, teacher_seconds=0.0, student_seconds=0.0, batch_size=0))
     config = dict(config, batch_size=min(int(config.get("batch_size", 128)), n_train))
     if out_dir is not None:
         try:
@@ -169,5 +175,22 @@ def preflight(table, config: dict, *, seed: int = 0, lams=None, n_students: int 
     return Preflight(config=config, symbols=syms, estimate=est, seed=seed, lams=lams)
 
 
-__all__ = ["Preflight", "RESERVED", "SymbolWarning", "check_backend", "check_cache", "formula_symbols",
+#: a score this far below a constant prediction (R² 0) is a diverged fit, not a weak one
+FAR_BELOW_R2 = -1.0
+
+
+def far_below_constant(r2, what: str = "model") -> str | None:
+    """A one-line note when ``r2`` (on held-out rows) is not finite or below FAR_BELOW_R2."""
+    import math
+    if r2 is None or not isinstance(r2, (int, float)):
+        return None
+    if not math.isfinite(r2):
+        return f"the {what}'s predictions are not finite (R² {r2}); it diverged: lower learning_rate or the budget"
+    if r2 < FAR_BELOW_R2:
+        return (f"the {what} scores R² {r2:.3g} on held-out rows, far below a constant prediction (0): it "
+                "diverged or failed; do not use it")
+    return None
+
+
+__all__ = ["FAR_BELOW_R2", "far_below_constant", "Preflight", "RESERVED", "SymbolWarning", "check_backend", "check_cache", "formula_symbols",
            "preflight", "teacher_bytes"]
