@@ -15,6 +15,12 @@ better, e.g. a student's test R²):
 
 The unit of replication across data sets is the data set, not the trial: with N data sets and
 k methods the Friedman test has k - 1 degrees of freedom whatever the number of trials.
+
+Beside the ranks, the *size* of a method's gain over a baseline, with an interval
+(:func:`method_effects`): the per-data-set mean difference bootstrapped over data sets
+(:func:`distillkit.stats.outcome.paired_effect`) and the linear mixed model
+``score ~ method + (1 | data set)`` (statsmodels ``mixedlm``, REML), whose method coefficient
+and Wald interval use every trial; either feeds :func:`distillkit.stats.outcome.decide`.
 """
 from __future__ import annotations
 
@@ -173,5 +179,68 @@ def cd_diagram(result: dict, ax=None, title: str | None = None, colors=None):
     return fig
 
 
-__all__ = ["ALPHA", "holm", "per_dataset_tests", "dataset_means", "mean_ranks", "critical_difference",
+def mixed_effect(scores: pd.DataFrame, a: str, b: str, value: str = "r2", dataset: str = "dataset",
+                 method: str = "method", label: str = "ΔR²", level: float = 0.95, trial: str | None = "trial"):
+    """Effect of method ``a`` over ``b`` from the mixed model ``value ~ method + (1 | dataset)``
+    (statsmodels ``mixedlm``, REML, random intercept per data set) on the rows of ``a`` and
+    ``b``, plus a variance component per trial within data set when ``trial`` is a column
+    with more than one value (``(1 | dataset:trial)``: both methods of a trial share its
+    split and seeds, so their scores move together): the coefficient of ``a`` with its Wald
+    interval, as an :class:`distillkit.stats.outcome.Effect` over the data sets. ``None`` with
+    fewer than 2 data sets holding both methods, or when the model cannot be fitted."""
+    import statsmodels.formula.api as smf
+
+    from distillkit.stats.outcome import effect_from_interval
+
+    _check_long(scores, [value, dataset, method])
+    nested = trial is not None and trial in scores and scores[trial].nunique() > 1
+    cols = [value, dataset, method] + ([trial] if nested else [])
+    d = scores[scores[method].isin([a, b])][cols].copy()
+    d[value] = pd.to_numeric(d[value], errors="coerce").astype(float)
+    d = d[np.isfinite(d[value])]
+    both = d.groupby(dataset)[method].nunique()
+    d = d[d[dataset].isin(both[both == 2].index)]
+    n = int(d[dataset].nunique())
+    if n < 2:
+        return None
+    d = d.assign(_arm=(d[method] == a).astype(float), _grp=d[dataset].astype(str))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence / boundary notes: checked below
+        try:
+            vc = {"trial": f"0 + C(Q('{trial}'))"} if nested else None
+            fit = smf.mixedlm(f"Q('{value}') ~ _arm", d, groups=d["_grp"], vc_formula=vc).fit(reml=True)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+        est = float(fit.params["_arm"])
+        lo, hi = (float(v) for v in fit.conf_int(alpha=1 - level).loc["_arm"])
+    if not all(np.isfinite([est, lo, hi])):
+        return None
+    sd = float(d.pivot_table(index=dataset, columns=method, values=value, aggfunc="mean")
+               .pipe(lambda t: t[a] - t[b]).std(ddof=1))
+    return effect_from_interval(est, lo, hi, n, unit="data set", label=label, level=level, sd=sd,
+                                method=f"mixed model {value} ~ method + (1 | data set)"
+                                       + (" + (1 | data set:trial)" if nested else "")
+                                       + f", Wald interval, {len(d)} scores")
+
+
+def method_effects(scores: pd.DataFrame, baseline: str, value: str = "r2", dataset: str = "dataset",
+                   trial: str = "trial", method: str = "method", label: str = "ΔR²", rng=0) -> dict:
+    """Per method other than ``baseline``: ``{"bootstrap": Effect, "mixed": Effect | None}``;
+    the bootstrap effect is the per-data-set mean difference (paired over trials, averaged per
+    data set) bootstrapped over data sets."""
+    from distillkit.stats.outcome import paired_effect
+
+    _check_long(scores, [value, dataset, trial, method])
+    wide = scores.pivot_table(index=[dataset, trial], columns=method, values=value, aggfunc="mean")
+    out = {}
+    for m in [c for c in wide.columns if c != baseline]:
+        pair = wide[[m, baseline]].dropna()
+        out[m] = {"bootstrap": paired_effect(pair[m].to_numpy(), pair[baseline].to_numpy(),
+                                             units=pair.index.get_level_values(0).to_numpy(),
+                                             unit="data set", label=label, rng=rng),
+                  "mixed": mixed_effect(scores, m, baseline, value, dataset, method, label, trial=trial)}
+    return out
+
+
+__all__ = ["ALPHA", "holm", "mixed_effect", "method_effects", "per_dataset_tests", "dataset_means", "mean_ranks", "critical_difference",
            "rank_methods", "significantly_better", "cd_diagram"]

@@ -84,3 +84,39 @@ def test_cd_diagram_draws_labels():
     fig = ranking.cd_diagram(res, title="gplearn")
     texts = {t.get_text() for ax in fig.axes for t in ax.texts}
     assert any("jac" in t for t in texts) and any("std" in t for t in texts)
+
+
+def _gain_scores(gain, n_ds=20, trials=10, seed=0):
+    """Long scores: data sets with their own level, three methods, ``gain`` for 'smooth'."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in range(n_ds):
+        level = rng.uniform(0.2, 0.9)
+        for t in range(trials):
+            base = level + rng.normal(0, 0.02)
+            rows += [(f"d{d}", t, "standard", base), (f"d{d}", t, "smooth", base + gain + rng.normal(0, 0.02)),
+                     (f"d{d}", t, "other", base + rng.normal(0, 0.02))]
+    return pd.DataFrame(rows, columns=["dataset", "trial", "method", "r2"])
+
+
+def test_method_effects_find_a_known_gain_with_both_estimators():
+    from distillkit.stats.outcome import REPRODUCED, NOT, Claim, decide
+    eff = ranking.method_effects(_gain_scores(0.03), baseline="standard")
+    for kind in ("bootstrap", "mixed"):
+        e = eff["smooth"][kind]
+        assert e.n == 20 and e.unit == "data set"
+        assert e.lo < 0.03 < e.hi and e.lo > 0
+        assert decide(e, Claim(0.01)).outcome == REPRODUCED
+        # no gain at all, 20 data sets x 10 trials: the data exclude a gain of 0.01
+        assert decide(eff["other"][kind], Claim(0.01)).outcome == NOT
+    # with the trial component the model pairs the methods of a trial, as the bootstrap does:
+    # intervals of similar width (without it, the trial noise would widen it about 2.5x)
+    w = {k: eff["smooth"][k].hi - eff["smooth"][k].lo for k in ("bootstrap", "mixed")}
+    assert 0.5 < w["mixed"] / w["bootstrap"] < 2.0
+    assert "(1 | data set:trial)" in eff["smooth"]["mixed"].method
+
+
+def test_mixed_effect_needs_two_data_sets():
+    s = _gain_scores(0.03, n_ds=1)
+    assert ranking.mixed_effect(s, "smooth", "standard") is None
+    assert ranking.method_effects(s, "standard")["smooth"]["bootstrap"].n == 1
