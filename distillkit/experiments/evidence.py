@@ -55,19 +55,22 @@ EVIDENCE_DIR = Path(__file__).resolve().parents[2] / "evidence"
 SCHEDULER_ENV = "DISTILLKIT_DASK_SCHEDULER"
 #: largest |Δ R²| ``verify`` accepts between a ledger record and its recomputation
 R2_TOLERANCE = 1e-9
-#: record fields ``verify`` compares exactly (besides every ``*_r2``)
-EXACT_FIELDS = ("formula", "complexity")
+#: record fields ``verify`` compares exactly (besides every ``*_r2``); ``solution`` is decided
+#: without a clock (issue 20), so it must come out the same
+EXACT_FIELDS = ("formula", "complexity", "solution")
 
 
 @dataclass(frozen=True)
 class Part:
-    """One ``run_grid`` call of a grid (per trial): its data sets, noise, λ grid, students."""
+    """One ``run_grid`` call of a grid (per trial): its data sets, noise, λ grid, students;
+    ``direct`` adds the no-teacher control (the student on the training labels, ``lam`` None)."""
     datasets: tuple
     lams: tuple
     noise: float = 0.0
     students: tuple = ("gplearn",)
     sr_readings: tuple = ("literal",)
     overrides: dict = field(default_factory=dict)
+    direct: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,16 @@ class Grid:
             for i, part in enumerate(self.parts):
                 for ds in part.datasets:
                     config = config_for(ds, self.profile, **part.overrides)
-                    for lam in part.lams:
-                        for st in part.students:
-                            for rd in dict.fromkeys(check_student(st, r) for r in part.sr_readings):
-                                key = cell_key(ds, seed, part.noise, float(lam), rd, 0, config, st)
-                                out.append({"key": key, "cell": {
-                                    "part": i, "dataset": ds, "seed": int(seed), "noise": float(part.noise),
-                                    "lam": float(lam), "student": st, "sr_reading": rd, "draw": 0,
-                                    "profile": self.profile, "overrides": dict(part.overrides)}})
+                    variants = [(st, rd) for st in part.students
+                                for rd in dict.fromkeys(check_student(st, r) for r in part.sr_readings)]
+                    lams = [float(v) for v in part.lams] + ([None] if part.direct else [])
+                    for lam in lams:
+                        for st, rd in variants:
+                            key = cell_key(ds, seed, part.noise, lam, rd, 0, config, st)
+                            out.append({"key": key, "cell": {
+                                "part": i, "dataset": ds, "seed": int(seed), "noise": float(part.noise),
+                                "lam": lam, "direct": lam is None, "student": st, "sr_reading": rd,
+                                "draw": 0, "profile": self.profile, "overrides": dict(part.overrides)}})
         return out
 
 
@@ -118,10 +123,10 @@ def _alignment() -> Grid:
 
 
 def _tiny() -> Grid:
-    """Two cheap cells (a Feynman law, smoke budgets): for tests and a quick check."""
-    return Grid("tiny", "two cheap cells for tests", (0,),
+    """Three cheap cells (a Feynman law, smoke budgets: λ 0, 0.1 and the direct control)."""
+    return Grid("tiny", "three cheap cells for tests", (0,),
                 (Part(("feynman_I_12_1",), (0.0, 0.1), 0.0, ("gplearn",), ("literal",),
-                      {"solution_timeout": 0.0}),), profile="smoke")
+                      {"solution_timeout": 0.0}, direct=True),), profile="smoke")
 
 
 #: the registry: name -> a function building the grid (data sets are resolved when asked)
@@ -285,7 +290,7 @@ def run(name: str, seeds=None, cache_dir=None, ledger: Path = EVIDENCE_DIR, n_jo
                 run_grid(list(part.datasets), lams=list(part.lams), seeds=[seed], noises=(part.noise,),
                          profile=g.profile, sr_readings=part.sr_readings, students=part.students,
                          cache_dir=cache, n_jobs=-1 if backend else n_jobs, backend=backend,
-                         progress=False, **part.overrides)
+                         progress=False, direct=part.direct, **part.overrides)
                 now = sum((cache / "runs" / f"{c['key']}.json").exists() for c in cells)
                 if bar is not None:
                     bar.update(now - done)
@@ -331,9 +336,11 @@ def cell_cost(record: dict) -> float:
 def recompute(cell: dict, cache_dir) -> dict | None:
     """The record of ``cell`` computed into ``cache_dir`` (None if its key is not produced)."""
     c = cell["cell"]
-    run_grid([c["dataset"]], lams=[c["lam"]], seeds=[c["seed"]], noises=(c["noise"],), profile=c["profile"],
-             sr_readings=(c["sr_reading"],), students=(c["student"],), sr_draws=int(c["draw"]) + 1,
-             cache_dir=cache_dir, n_jobs=1, progress=False, **c["overrides"])
+    direct = c["lam"] is None  # the no-teacher control: no λ, no teacher to train
+    run_grid([c["dataset"]], lams=[] if direct else [c["lam"]], seeds=[c["seed"]], noises=(c["noise"],),
+             profile=c["profile"], sr_readings=(c["sr_reading"],), students=(c["student"],),
+             sr_draws=int(c["draw"]) + 1, direct=direct, cache_dir=cache_dir, n_jobs=1, progress=False,
+             **c["overrides"])
     return _read_cached(Path(cache_dir), cell["key"])
 
 
@@ -347,7 +354,7 @@ def compare(old: dict, new: dict | None, tol: float = R2_TOLERANCE) -> list[str]
         if k in EXACT_FIELDS or not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
             if a != b:
                 out.append(f"{k}: {a!r} -> {b!r}")
-        elif not (a == b or abs(float(a) - float(b)) <= tol):
+        elif not (a == b or abs(float(a) - float(b)) <= tol or (a != a and b != b)):  # NaN == NaN here
             out.append(f"{k}: {a!r} -> {b!r} (|Δ| = {abs(float(a) - float(b)):.3g} > {tol:g})")
     return out
 
@@ -426,7 +433,8 @@ def main(argv=None) -> int:
             bad = [r for r in res if r["diffs"]]
             for r in res:
                 c = r["cell"]
-                print(f"{'FAIL' if r['diffs'] else 'ok  '} {c['dataset']} seed {c['seed']} λ {c['lam']:g} "
+                lam = "direct" if c["lam"] is None else f"λ {c['lam']:g}"
+                print(f"{'FAIL' if r['diffs'] else 'ok  '} {c['dataset']} seed {c['seed']} {lam} "
                       f"{c['student']} {c['overrides'].get('penalty', '')} ({r['seconds']:.1f} s)"
                       + "".join(f"\n     {d}" for d in r["diffs"]))
             if bad:

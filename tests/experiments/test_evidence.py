@@ -1,4 +1,5 @@
-"""The evidence ledger (distillkit.experiments.evidence) on its tiny grid (two smoke cells)."""
+"""The evidence ledger (distillkit.experiments.evidence) on its tiny grid (three smoke cells:
+λ 0, 0.1 and the direct control)."""
 import gzip
 import json
 
@@ -26,10 +27,12 @@ def test_run_writes_complete_groups_with_provenance(ran):
         assert k in shard["meta"]
     # the grid's keys are the run cache's file names: run_grid wrote exactly those
     assert {p.stem for p in (cache / "runs").glob("*.json")} == {c["key"] for c in g.cells()}
-    assert entry["computed"] == entry["cells"] == 2 and entry["wall_seconds"] > 0
+    assert entry["computed"] == entry["cells"] == 3 and entry["wall_seconds"] > 0
+    assert [c["cell"]["lam"] for c in shard["cells"]] == [0.0, 0.1, None]
+    assert shard["cells"][2]["record"]["distilled"] is False
     log = [json.loads(line) for line in (ledger / "tiny" / "runs.jsonl").read_text().splitlines()]
-    assert log[-1]["cells"] == 2
-    assert ev.status(g, ledger) == {"grid": "tiny", "cells": 2, "in_ledger": 2, "complete_trials": [0]}
+    assert log[-1]["cells"] == 3
+    assert ev.status(g, ledger) == {"grid": "tiny", "cells": 3, "in_ledger": 3, "complete_trials": [0]}
 
 
 def test_shards_are_deterministic_bytes(ran, tmp_path):
@@ -56,21 +59,21 @@ def test_incomplete_groups_stay_out_of_the_ledger(ran, tmp_path):
 def test_seed_copies_missing_records_only(ran, tmp_path):
     _, ledger, _ = ran
     fresh = tmp_path / "cache"
-    assert ev.seed_cache(fresh, ledger) == {"copied": 2, "present": 0}
-    assert ev.seed_cache(fresh, ledger) == {"copied": 0, "present": 2}
+    assert ev.seed_cache(fresh, ledger) == {"copied": 3, "present": 0}
+    assert ev.seed_cache(fresh, ledger) == {"copied": 0, "present": 3}
     # a sweep over the seeded cache recomputes nothing: the records come back as they are
     from distillkit.experiments.sweep import run_grid
     c = ev.grid("tiny").cells()[0]["cell"]
     df = run_grid([c["dataset"]], lams=[0.0, 0.1], seeds=[0], profile="smoke", cache_dir=fresh,
-                  progress=False, **c["overrides"])
+                  progress=False, direct=True, **c["overrides"])
     recs = {json.dumps(x["record"]["formula"]) for x in ev.ledger_cells(ledger)}
     assert {json.dumps(f) for f in df.formula} == recs
 
 
 def test_verify_passes_and_catches_a_changed_number_or_formula(ran, tmp_path):
     _, ledger, _ = ran
-    res = ev.verify(2, ledger, ["tiny"], rng=0, progress=False)
-    assert [r["diffs"] for r in res] == [[], []]
+    res = ev.verify(3, ledger, ["tiny"], rng=0, progress=False)  # the direct cell included
+    assert [r["diffs"] for r in res] == [[], [], []]
     # tamper with a copy of the ledger: an R² off by 1e-6 and a different formula
     bad = tmp_path / "ledger" / "tiny"
     bad.mkdir(parents=True)
@@ -80,7 +83,7 @@ def test_verify_passes_and_catches_a_changed_number_or_formula(ran, tmp_path):
     shard["cells"][1]["record"]["formula"] = "add(X0, 1.000)"
     with gzip.open(bad / src.name, "wt") as fh:
         json.dump(shard, fh)
-    res = ev.verify(2, tmp_path / "ledger", ["tiny"], rng=0, progress=False)
+    res = ev.verify(3, tmp_path / "ledger", ["tiny"], rng=0, progress=False)
     diffs = sorted(d for r in res for d in r["diffs"])
     assert any(d.startswith("student_r2") and "> 1e-09" in d for d in diffs)
     assert any(d.startswith("formula") for d in diffs)
@@ -91,6 +94,8 @@ def test_compare_flags_a_changed_key_and_tolerates_tiny_noise():
     assert ev.compare(old, None) == ["the cell's cache key changed (a setting, schema or implementation version differs)"]
     assert ev.compare(old, dict(old, student_r2=0.5 + 1e-12)) == []
     assert ev.compare(old, dict(old, complexity=3)) == ["complexity: 1 -> 3"]
+    nan = {"student_r2": float("nan")}
+    assert ev.compare(nan, dict(nan)) == [] and ev.compare(nan, {"student_r2": 0.1}) != []
 
 
 def test_verify_needs_enough_cells(ran):
