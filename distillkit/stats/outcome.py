@@ -17,10 +17,11 @@ API (everything a chapter needs; nothing else is required)
    * :func:`effect_from_interval` ``(estimate, lo, hi, n, unit=..., method=...)``: a test's own
      interval (e.g. a mixed model's coefficient).
 
-2. State what is claimed: :class:`Claim` ``(size, kind="sesoi"|"claimed", direction=+1,
-   label=...)`` -- the paper's claimed effect (``kind="claimed"``, e.g. +120 %) or, where the paper
-   claims only "significant", the smallest effect of interest (SESOI, ``kind="sesoi"``, e.g.
-   ΔR² = 0.01), stated once in the chapter's ``THRESHOLDS``.
+2. State what is claimed: :class:`Claim` ``(size, kind="sesoi"|"claimed"|"noninferior",
+   direction=+1, label=...)`` -- the paper's claimed effect (``kind="claimed"``, e.g. +120 %) or,
+   where the paper claims only "significant", the smallest effect of interest (SESOI,
+   ``kind="sesoi"``, e.g. ΔR² = 0.01), stated once in the chapter's ``THRESHOLDS``; for a claim
+   "A is at least as good as B", ``kind="noninferior"`` with ``size`` the margin.
 
 3. :func:`decide` ``(effect, claim) -> Outcome``; ``Outcome.outcome`` is one of
    :data:`OUTCOMES`, ``Outcome.text()`` one sentence for the evidence column (estimate,
@@ -53,6 +54,15 @@ as :math:`c > 0`; sign-normalize the effect, :math:`\hat\theta = s\,\hat\delta` 
   (:math:`\max(\hat\theta, c-\hat\theta) \ge c/2 > 0`, so :math:`n^*` is always finite), and at
   least :math:`n + 1` (the data in hand did not decide it).
 
+A **non-inferiority** claim ("A serves at least as well as B", margin :math:`m = c`) reads
+the same interval against :math:`-m`: reproduced if :math:`L > -m` (A is at most :math:`m`
+worse), not reproduced if :math:`U < -m` (A is worse by more than the margin), inconclusive
+otherwise, with :math:`n^* = \lceil (z\hat\sigma / |\hat\theta + m|)^2 \rceil`.
+
+:func:`combine` joins the outcomes of one claim tested in several arms (students, readings):
+all reproduced -> reproduced; all not reproduced -> not reproduced; otherwise, if any is
+inconclusive and none is reproduced or partly -> inconclusive; else partly reproduced.
+
 By construction no outcome is "not reproduced" while the interval contains the claimed effect
 (or the SESOI). One unit cannot estimate a variance: its interval is :math:`(-\infty, \infty)`
 and the outcome inconclusive (``units_needed`` None: "needs at least 2 units").
@@ -68,6 +78,7 @@ import numpy as np
 REPRODUCED, PARTLY, NOT, INCONCLUSIVE = OUTCOMES = ("reproduced", "partly reproduced", "not reproduced",
                                                     "inconclusive")
 LEVEL = 0.95
+KINDS = ("sesoi", "claimed", "noninferior")
 #: bootstrap resamples (``scipy.stats.bootstrap``)
 N_RESAMPLES = 9999
 
@@ -101,7 +112,8 @@ class Claim:
     """What a verdict tests: an effect of ``size`` > 0 in ``direction`` (+1: A above B).
 
     ``kind`` "claimed" is the paper's own size; "sesoi" the smallest effect of interest where
-    the paper claims only a significant difference."""
+    the paper claims only a significant difference; "noninferior" a claim that A is no worse
+    than B by more than ``size``."""
     size: float
     kind: str = "sesoi"
     direction: int = 1
@@ -110,14 +122,18 @@ class Claim:
     def __post_init__(self):
         if not (np.isfinite(self.size) and self.size > 0):
             raise ValueError(f"a claim's size must be finite and > 0, got {self.size!r}")
-        if self.kind not in ("sesoi", "claimed"):
-            raise ValueError(f"claim kind must be 'sesoi' or 'claimed', got {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"claim kind must be one of {KINDS}, got {self.kind!r}")
         if self.direction not in (1, -1):
             raise ValueError(f"claim direction must be +1 or -1, got {self.direction!r}")
 
     def text(self, fmt: str = "{:+.3f}") -> str:
-        what = "claimed" if self.kind == "claimed" else "smallest effect of interest"
-        return f"{what} {fmt.format(self.direction * self.size)}" + (f" ({self.label})" if self.label else "")
+        if self.kind == "noninferior":
+            what = f"non-inferiority margin {fmt.format(-self.direction * self.size)}"
+        else:
+            what = ("claimed " if self.kind == "claimed" else "smallest effect of interest ") \
+                + fmt.format(self.direction * self.size)
+        return what + (f" ({self.label})" if self.label else "")
 
 
 @dataclass(frozen=True)
@@ -284,7 +300,9 @@ def units_needed(effect: Effect, claim: Claim) -> int | None:
     if not np.isfinite(effect.sd) or not np.isfinite(effect.estimate):
         return None
     theta, c = claim.direction * effect.estimate, claim.size
-    gap = max(theta, c - theta)
+    gap = abs(theta + c) if claim.kind == "noninferior" else max(theta, c - theta)
+    if gap == 0:
+        return None
     return max(int(math.ceil((_z(effect.level) * effect.sd / gap) ** 2)), effect.n + 1)
 
 
@@ -294,6 +312,13 @@ def decide(effect: Effect, claim: Claim) -> Outcome:
         return Outcome(INCONCLUSIVE, effect, claim, None, f"no {effect.unit} to measure")
     s, c = claim.direction, claim.size
     lo, hi = sorted((s * effect.lo, s * effect.hi))  # the interval of s·δ
+    if claim.kind == "noninferior":
+        if lo > -c:
+            return Outcome(REPRODUCED, effect, claim, None, "the interval excludes a loss larger than the margin")
+        if hi < -c:
+            return Outcome(NOT, effect, claim, None, "the interval lies beyond the margin: worse by more than it")
+        return Outcome(INCONCLUSIVE, effect, claim, units_needed(effect, claim),
+                       "the interval holds both no loss and a loss beyond the margin")
     what = "claimed effect" if claim.kind == "claimed" else "smallest effect of interest"
     if lo > 0 and hi >= c:
         return Outcome(REPRODUCED, effect, claim, None, f"the interval excludes 0 and reaches the {what}")
@@ -305,6 +330,23 @@ def decide(effect: Effect, claim: Claim) -> Outcome:
                    f"the interval holds both 0 and the {what}")
 
 
-__all__ = ["OUTCOMES", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE", "LEVEL", "Effect", "Claim", "Outcome",
+def combine(outcomes) -> str:
+    """One outcome for a claim tested in several arms (module docstring)."""
+    found = [o.outcome if isinstance(o, Outcome) else str(o) for o in outcomes]
+    bad = [o for o in found if o not in OUTCOMES]
+    if bad:
+        raise ValueError(f"unknown outcome(s) {bad}; choose from {OUTCOMES}")
+    if not found:
+        return INCONCLUSIVE
+    if all(o == REPRODUCED for o in found):
+        return REPRODUCED
+    if all(o == NOT for o in found):
+        return NOT
+    if INCONCLUSIVE in found and not ({REPRODUCED, PARTLY} & set(found)):
+        return INCONCLUSIVE
+    return PARTLY
+
+
+__all__ = ["OUTCOMES", "KINDS", "combine", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE", "LEVEL", "Effect", "Claim", "Outcome",
            "effect_from_units", "paired_effect", "paired_proportion_effect", "effect_from_interval",
            "wilson_interval", "mcnemar_exact", "units_needed", "decide"]

@@ -154,3 +154,24 @@ def test_text_and_dict_carry_every_number():
         assert part in t
     d = out.as_dict()
     assert d["outcome"] == oc.NOT and d["n"] == 400 and d["claim"] == 0.01 and d["ci_lo"] < d["ci_hi"]
+
+
+def test_noninferiority_claims():
+    margin = oc.Claim(0.01, kind="noninferior")
+    same = oc.effect_from_units(_null(400, seed=12), unit="data set")
+    assert oc.decide(same, margin).outcome == oc.REPRODUCED  # no loss beyond 0.01
+    worse = oc.effect_from_units(np.random.default_rng(13).normal(-0.05, 0.02, 50))
+    assert oc.decide(worse, margin).outcome == oc.NOT
+    few = oc.effect_from_units(_null(3, seed=14, sd=0.05))
+    out = oc.decide(few, margin)
+    assert out.outcome == oc.INCONCLUSIVE and (out.units_needed is None or out.units_needed > 3)
+    assert "non-inferiority margin -0.010" in out.text()
+
+
+def test_combine():
+    R, P, N, I = oc.REPRODUCED, oc.PARTLY, oc.NOT, oc.INCONCLUSIVE
+    assert oc.combine([R, R]) == R and oc.combine([N, N]) == N
+    assert oc.combine([R, N]) == P and oc.combine([P, I]) == P
+    assert oc.combine([N, I]) == I and oc.combine([]) == I
+    with pytest.raises(ValueError, match="unknown outcome"):
+        oc.combine(["maybe"])
