@@ -100,18 +100,23 @@ def as_numbers(s: pd.Series) -> pd.Series | None:
     return out.astype(float)
 
 
+def check_numbers_with_words(s: pd.Series, col: str) -> None:
+    """Many distinct numbers plus a few words: a broken number column, which one-hot encoding
+    would silently turn into one column per number (or dropping, into nothing): refused."""
+    if pd.api.types.is_bool_dtype(s):
+        return
+    numbers = pd.to_numeric(s.astype(str), errors="coerce")
+    if numbers.notna().mean() >= 0.5 and numbers.nunique() > 10:
+        odd = s[numbers.isna()].astype(str).unique()[:3]
+        raise DataError(
+            f"Column {col!r} holds numbers and text such as {', '.join(map(repr, odd))}; "
+            "replace those values (missing values? pass na_values=) or convert the column to numbers."
+        )
+
+
 def one_hot(s: pd.Series, col: str) -> pd.DataFrame:
     levels = s.nunique()
-    if not pd.api.types.is_bool_dtype(s):
-        numbers = pd.to_numeric(s.astype(str), errors="coerce")
-        # many distinct numbers plus a few words: a broken number column, which one-hot
-        # encoding would silently turn into one column per number
-        if numbers.notna().mean() >= 0.5 and numbers.nunique() > 10:
-            odd = s[numbers.isna()].astype(str).unique()[:3]
-            raise DataError(
-                f"Column {col!r} holds numbers and text such as {', '.join(map(repr, odd))}; "
-                "replace those values (missing values? pass na_values=) or convert the column to numbers."
-            )
+    check_numbers_with_words(s, col)
     if levels > _MAX_LEVELS:
         raise DataError(
             f"Column {col!r} is categorical with {levels} distinct values (more than "
@@ -215,6 +220,7 @@ def prepare_table(data, target: str, *, sep: str | None = None, impute: str | No
             del cols[col]
             continue
         if kind == "categorical":
+            check_numbers_with_words(present, col)
             dates = looks_like_dates(values, miss)
             distinct = present.astype(str).nunique() if not pd.api.types.is_bool_dtype(values) else 2
             if distinct > _MAX_UNIQUE_SHARE * n and not pd.api.types.is_bool_dtype(values):
@@ -380,4 +386,4 @@ def from_csv(path, target: str, sep: str | None = None, name: str | None = None,
 
 
 __all__ = ["IMPUTE", "NUMERIC_NA", "PreparedTable", "TableWarning", "from_csv", "from_frame", "prepare_table",
-           "as_numbers", "clean_name", "is_categorical", "is_numeric", "one_hot"]
+           "as_numbers", "check_numbers_with_words", "clean_name", "is_categorical", "is_numeric", "one_hot"]

@@ -70,15 +70,9 @@ def formula_symbols(names, warn: bool = True) -> dict:
         out[name] = sym
         if sym != str(name):
             renamed.append(f"{name!r} -> {sym}")
-    taken = set(out.values())
-    for name, sym in out.items():  # a renamed one must not take another column's own name
-        if sym != str(name) and sym in names:
-            raise DataError(f"Column {name!r} would be written {sym!r} in the formula, which is already "
-                            "another column's name; rename one of them.")
     if renamed and warn:
         warnings.warn(f"column names written differently in the formula: {', '.join(renamed)}",
                       SymbolWarning, stacklevel=2)
-    assert len(taken) == len(out)
     return out
 
 
