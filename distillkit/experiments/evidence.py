@@ -20,8 +20,8 @@ noise, λ grid, students, readings, budget overrides such as the penalty). Three
   ``evidence/<grid>/runs.jsonl``.
 * ``seed`` copies ledger records into the run cache (``$DISTILLKIT_CACHE`` or ``--cache-dir``)
   where that key is missing, so a book build reads them instead of recomputing.
-* ``verify`` recomputes ``n`` random ledger cells from scratch (an empty temporary cache:
-  teacher and student) and fails if a cell's key, formula or any R² (``*_r2``) differs by more
+* ``verify`` recomputes ``n`` random ledger cells from scratch (no cache: the teacher retrained
+  in the same ensemble as the grid trained it, then the student) and fails if a cell's key, formula or any R² (``*_r2``) differs by more
   than :data:`R2_TOLERANCE`. ``--max-seconds`` draws only among cells whose recorded cost is
   below it (CI verifies cheap cells).
 
@@ -39,7 +39,6 @@ import platform
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -98,7 +97,8 @@ class Grid:
                             out.append({"key": key, "cell": {
                                 "part": i, "dataset": ds, "seed": int(seed), "noise": float(part.noise),
                                 "lam": lam, "direct": lam is None, "student": st, "sr_reading": rd,
-                                "draw": 0, "profile": self.profile, "overrides": dict(part.overrides)}})
+                                "draw": 0, "profile": self.profile, "overrides": dict(part.overrides),
+                                "teacher_lams": [float(v) for v in part.lams]}})
         return out
 
 
@@ -333,15 +333,45 @@ def cell_cost(record: dict) -> float:
     return float(record.get("student_seconds") or 0.0) + t
 
 
-def recompute(cell: dict, cache_dir) -> dict | None:
-    """The record of ``cell`` computed into ``cache_dir`` (None if its key is not produced)."""
+def teacher_lams(cell: dict, record: dict | None = None) -> list[float]:
+    """The λ of the ensemble the cell's teacher was trained in: the part's λ grid (stored with
+    the cell; older cells: the registry's part), or the cell's λ alone when the record says its
+    ensemble had one member. A teacher is the same whatever ensemble trains it for the Jacobian
+    penalty, but not bitwise for the Lipschitz one (~1e-7 in predictions), which a student's
+    search can turn into a different formula; so verify retrains the same ensemble."""
     c = cell["cell"]
-    direct = c["lam"] is None  # the no-teacher control: no λ, no teacher to train
-    run_grid([c["dataset"]], lams=[] if direct else [c["lam"]], seeds=[c["seed"]], noises=(c["noise"],),
-             profile=c["profile"], sr_readings=(c["sr_reading"],), students=(c["student"],),
-             sr_draws=int(c["draw"]) + 1, direct=direct, cache_dir=cache_dir, n_jobs=1, progress=False,
-             **c["overrides"])
-    return _read_cached(Path(cache_dir), cell["key"])
+    lams = c.get("teacher_lams")
+    if lams is None and cell.get("grid") in GRIDS:
+        parts = grid(cell["grid"]).parts
+        lams = list(parts[c["part"]].lams) if c.get("part", len(parts)) < len(parts) else None
+    size = int((record or {}).get("teacher_ensemble_size") or 0)
+    if lams is None or size == 1:
+        return [float(c["lam"])]
+    if size and size != len(lams):
+        raise ValueError(f"cell {cell['key']}: its teacher came from an ensemble of {size}, "
+                         f"the grid's part has {len(lams)} λ; cannot retrain the same ensemble")
+    return [float(v) for v in lams]
+
+
+def recompute(cell: dict, record: dict | None = None) -> dict | None:
+    """``cell`` computed from scratch as the grid computes it (its teacher retrained in the
+    same ensemble, :func:`teacher_lams`; no cache), or None if its cache key changed."""
+    import torch
+
+    from distillkit.experiments.pipeline import evaluate, evaluate_direct, fit_teachers
+
+    c = cell["cell"]
+    config = config_for(c["dataset"], c["profile"], **c["overrides"])
+    rd = check_student(c["student"], c["sr_reading"])
+    lam = None if c["lam"] is None else float(c["lam"])
+    if cell_key(c["dataset"], c["seed"], c["noise"], lam, rd, c["draw"], config, c["student"]) != cell["key"]:
+        return None
+    torch.set_num_threads(1)  # as a sweep worker
+    if lam is None:  # the no-teacher control
+        return evaluate_direct(c["dataset"], c["seed"], c["noise"], config, rd, c["draw"], c["student"])
+    lams = teacher_lams(cell, record)
+    teacher = fit_teachers(c["dataset"], c["seed"], c["noise"], lams, config)[lams.index(lam)]
+    return evaluate(c["dataset"], lam, c["seed"], c["noise"], config, teacher, rd, c["draw"], c["student"])
 
 
 def compare(old: dict, new: dict | None, tol: float = R2_TOLERANCE) -> list[str]:
@@ -376,11 +406,10 @@ def verify(n: int = 5, ledger: Path = EVIDENCE_DIR, grids=None, max_seconds: flo
         from tqdm.auto import tqdm
         it = tqdm(chosen, desc="verify evidence", unit="cell")
     for c in it:
-        with tempfile.TemporaryDirectory(prefix="distillkit-verify-") as tmp:
-            t0 = time.perf_counter()
-            new = recompute(c, tmp)
-            out.append({"key": c["key"], "cell": c["cell"], "diffs": compare(c["record"], new),
-                        "seconds": time.perf_counter() - t0})
+        t0 = time.perf_counter()
+        new = recompute(c, c["record"])
+        out.append({"key": c["key"], "cell": c["cell"], "diffs": compare(c["record"], new),
+                    "seconds": time.perf_counter() - t0})
     return out
 
 
@@ -448,7 +477,7 @@ def main(argv=None) -> int:
 
 __all__ = ["Part", "Grid", "GRIDS", "DEFAULT_GRIDS", "EVIDENCE_DIR", "R2_TOLERANCE", "grid", "provenance",
            "collect", "status", "run", "seed_cache", "ledger_cells", "read_shard", "verify", "recompute",
-           "compare", "cell_cost", "cluster_backend", "main"]
+           "compare", "cell_cost", "teacher_lams", "cluster_backend", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

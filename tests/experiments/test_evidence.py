@@ -124,3 +124,13 @@ def test_the_alignment_grid_decides_chapter_11():
     seeds = [c["seed"] for c in cells]
     assert seeds == sorted(seeds)
     assert len({c["key"] for c in g.cells()}) == len(cells) == 2800
+
+
+def test_teacher_lams_retrains_the_grids_ensemble():
+    cell = {"key": "k", "grid": "alignment", "cell": {"part": 1, "lam": 0.1}}  # real data, Lipschitz
+    assert ev.teacher_lams(cell) == [0.01, 0.1, 0.5]
+    assert ev.teacher_lams(cell, {"teacher_ensemble_size": 1}) == [0.1]  # trained alone
+    stored = {"key": "k", "cell": {"lam": 0.1, "teacher_lams": [0.0, 0.1]}}
+    assert ev.teacher_lams(stored, {"teacher_ensemble_size": 2}) == [0.0, 0.1]
+    with pytest.raises(ValueError, match="ensemble of 5"):
+        ev.teacher_lams(cell, {"teacher_ensemble_size": 5})
