@@ -5,6 +5,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from distillkit.datasets import DataError, prepare_table
 from distillkit.experiments.settings import SettingError
@@ -82,3 +84,62 @@ def test_far_below_constant():
     assert far_below_constant(0.3, "teacher") is None and far_below_constant(-0.5) is None
     assert "far below a constant prediction" in far_below_constant(-5e26, "teacher")
     assert "not finite" in far_below_constant(float("nan"), "student")
+
+
+# ---------------------------------------------------------------- property: fail fast, or a report that reproduces
+_NAMES = st.sampled_from(["lambda", "class", "None", "True", "area_m²", "x₁", "ﬁle", "file", "a b", "1x", "é",
+                          "E", "x", "predict", "np"])
+
+
+@st.composite
+def csv_tables(draw):
+    n = draw(st.integers(min_value=6, max_value=60))
+    names = draw(st.lists(_NAMES, min_size=1, max_size=3, unique=True))
+    sep = draw(st.sampled_from([",", ";", "\t"]))
+    decimal = draw(st.sampled_from([".", ","])) if sep != "," else "."
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    X = rng.uniform(1, 3, size=(n, len(names)))
+    y = 2 * X[:, 0] + rng.normal(0, 0.05, n)
+    kinds = draw(st.lists(st.sampled_from(["num", "num", "cat", "blank"]), min_size=len(names), max_size=len(names)))
+    cols = []
+    for j, kind in enumerate(kinds):
+        if kind == "cat":
+            cols.append(list(rng.choice(["u", "None", "v"], size=n)))
+        else:
+            vals = [f"{v:.4f}".replace(".", decimal) for v in X[:, j]]
+            if kind == "blank":
+                vals = [("" if i % 9 == 4 else v) for i, v in enumerate(vals)]
+            cols.append(vals)
+    lines = [sep.join(names + ["target"])]
+    lines += [sep.join([c[i] for c in cols] + [f"{y[i]:.4f}".replace(".", decimal)]) for i in range(n)]
+    return "\n".join(lines) + "\n", sep, decimal, draw(st.booleans())
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                HealthCheck.function_scoped_fixture])
+@given(csv_tables())
+def test_generated_names_and_dialects_fail_fast_or_reproduce(tmp_path_factory, table):
+    import importlib.util
+
+    import distillkit.experiments.pipeline  # noqa: F401  torch and the students: loaded once, not timed
+    from distillkit.owndata.distill import distill, write_report
+    text, sep, decimal, say_decimal = table
+    folder = tmp_path_factory.mktemp("prop")
+    path = folder / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = distill(path, "target", sep=sep, decimal="," if (decimal == "," and say_decimal) else None,
+                          profile="smoke", progress=False, lams=[0.0], cv=2, epochs=2,
+                          operon_evaluations=500, operon_population=20)
+    except ValueError as exc:  # DataError and SettingError are ValueErrors
+        assert time.perf_counter() - t0 < 2.0, f"failed after the work: {exc}"
+        assert str(exc).strip() and "\n" not in str(exc).strip()
+        return
+    write_report(res, folder / "out")
+    spec = importlib.util.spec_from_file_location("formula_prop", folder / "out" / "formula.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    np.testing.assert_allclose(module.predict(res.test_frame), res.predictions["formula"], rtol=1e-6, atol=1e-9)
