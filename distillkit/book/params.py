@@ -52,7 +52,10 @@ def resolve_datasets(datasets=None) -> list[str]:
 def resolve_lams(profile: str, lams=None) -> tuple[float, ...]:
     """None means the profile's λ grid; the grid is sorted and must contain λ = 0."""
     out = profile_settings(profile)["lams"] if lams is None else as_list(lams)
-    out = tuple(sorted({float(v) for v in out}))
+    try:
+        out = tuple(sorted({float(v) for v in out}))
+    except (TypeError, ValueError):
+        raise ValueError(f"parameter lams must be a list of numbers (e.g. [0, 0.1]), got {lams!r}") from None
     if 0.0 not in out:
         raise ValueError(f"the λ grid must contain 0 (the standard teacher), got {out}")
     return out
@@ -69,7 +72,17 @@ def resolve_seeds(profile: str, seeds=None, key: str = "seeds") -> tuple[int, ..
         if seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {seeds}")
         return tuple(range(int(seeds)))
-    return tuple(int(s) for s in as_list(seeds))
+    items = None
+    try:
+        items = as_list(seeds)
+        out = tuple(int(s) for s in items if float(s) == int(s))
+    except (TypeError, ValueError, SyntaxError, OverflowError):
+        out = ()
+    if not out or items is None or len(out) != len(items):
+        raise ValueError(f"parameter {key} must be a number of seeds (e.g. 3) or a list of integer seeds "
+                         f"(e.g. [0, 1]), got {seeds!r}")
+    from distillkit.experiments.settings import check_seed
+    return tuple(check_seed(s, f"parameter {key}") for s in out)
 
 
 def resolve_readings(sr_readings=("literal", "converged")) -> tuple[str, ...]:
