@@ -299,3 +299,37 @@ def test_cuda_matches_cpu():
         np.testing.assert_allclose(gpu.predict(X), cpu.predict(X), atol=1e-3)
         again = pickle.loads(pickle.dumps(gpu))  # cached teachers load anywhere
         assert again.device_.type == "cpu"
+
+
+# =============================================================================================
+# issue 22 (helper B): a batch larger than the data, and a diverged teacher
+# =============================================================================================
+def test_batch_size_above_the_rows_is_the_same_run():
+    import tracemalloc
+
+    X, y = _data(n=120, d=3)
+    whole = MLPTeacher(epochs=4, batch_size=120, random_state=3).fit(X, y)
+    tracemalloc.start()
+    huge = MLPTeacher(epochs=4, batch_size=10**9, random_state=3).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert np.array_equal(huge.predict(X), whole.predict(X))  # bitwise: the same batches
+    assert np.array_equal(huge.loss_curve_, whole.loss_curve_)
+    assert peak < 200 * 2**20  # torch's allocations are not traced; this guards numpy's side
+    members = fit_teacher_ensemble(X, y, [0.0, 0.1], [3, 3], epochs=4, batch_size=10**9)
+    alone = MLPTeacher(lam=0.1, epochs=4, batch_size=120, random_state=3).fit(X, y)
+    assert np.array_equal(members[1].predict(X), alone.predict(X))
+
+
+def test_diverged_teacher_is_flagged_and_normal_ones_are_not():
+    import warnings
+
+    from distillkit.teacher.estimator import DivergenceWarning
+    X, y = _data(n=120, d=3)
+    with pytest.warns(DivergenceWarning, match=r"1 of 1 teacher\(s\) diverged .*lower learning_rate"):
+        bad = MLPTeacher(epochs=10, learning_rate=1e6, random_state=0).fit(X, y)
+    assert bad.diverged_ and (not np.isfinite(bad.loss_curve_[-1]) or bad.loss_curve_[-1] > 10 * bad.target_var_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        good = fit_teacher_ensemble(X, y, [0.0, 0.1], [0, 0], epochs=10)
+    assert not any(t.diverged_ for t in good)
