@@ -2,6 +2,7 @@
 
     nice -n 10 .venv/bin/python benchmarks/ground_truth_budget.py fit     # resumable, one process
     .venv/bin/python benchmarks/ground_truth_budget.py table              # score and print the table
+    .venv/bin/python benchmarks/ground_truth_budget.py identity --out a.json [--old] [--limit N]
 
 ``fit`` fits each student, at each budget, directly on the noiseless training labels of each
 equation (split seed 0, the ground-truth family's settings: data units, its function sets) and
@@ -12,6 +13,10 @@ Pareto front, as :class:`distillkit.students.OperonStudent` with ``tolerance`` d
 last generation). ``table`` scores every formula with the deterministic check
 (:func:`distillkit.symbolic.groundtruth.score_formula`) and prints budget x rule -> symbolic and
 accuracy (R² > 0.999) solution rates -> seconds per fit, to stdout and ``..._table.csv``.
+``identity`` scores every distinct (equation, formula) of the fits once and writes each outcome
+and its seconds to ``--out`` (run it idle and with both cores busy: the outcomes must match);
+``--old`` uses the check as it was before issue 20 (sympy in a worker process, 10-second
+bound), loaded from git, for the comparison.
 """
 from __future__ import annotations
 
@@ -33,13 +38,12 @@ OUT = ROOT / "benchmarks" / "out" / "ground_truth_budget.jsonl"
 EQUATIONS = ("I_6_2a", "III_12_43", "II_11_28", "III_15_12", "I_9_18", "I_10_7", "I_12_2",
              "I_13_4", "I_18_4", "II_27_16", "I_25_13", "I_34_27")
 #: (student, budget label, config overrides); budgets in fitness evaluations
-BUDGETS = (
+BUDGETS = (  # in the order they run (resumable): the cheap ones first
     ("operon", "40k", {"operon_evaluations": 40_000}),
     ("operon", "150k", {"operon_evaluations": 150_000}),
-    ("operon", "400k", {"operon_evaluations": 400_000}),
     ("gplearn", "500x30", {"population_size": 500, "generations": 30}),
+    ("operon", "400k", {"operon_evaluations": 400_000}),
     ("gplearn", "1000x60", {"population_size": 1000, "generations": 60}),
-    ("operon", "1M", {"operon_evaluations": 1_000_000}),  # last: the costliest, cut first
 )
 #: reporting rules: the most accurate member, or the simplest within a tolerance of its R²
 RULES = {"most accurate": 0.0, "simplest within 0.001": 0.001, "simplest within 0.01": 0.01}
@@ -126,7 +130,7 @@ def table(args) -> pd.DataFrame:
                          "equation": rec["equation"], "solution": scored["solution"],
                          "undecided_reason": scored["undecided_reason"],
                          "accuracy": scored["accuracy_solution"], "test_r2": r["test_r2"],
-                         "complexity": r["complexity"], "seconds": rec["fit_seconds"],
+                         "complexity": r["complexity"], "seconds": rec["fit_seconds"], "cpu": rec["cpu_seconds"],
                          "check_seconds": scored["score_seconds"], "formula": r["formula"]})
     cells = pd.DataFrame(rows)
     cells.to_csv(OUT.with_name("ground_truth_budget_cells.csv"), index=False)
@@ -134,20 +138,62 @@ def table(args) -> pd.DataFrame:
     out = g.agg(equations=("equation", "size"), symbolic=("solution", lambda s: int((s == True).sum())),  # noqa: E712
                 undecided=("solution", lambda s: int(s.isna().sum())),
                 accuracy=("accuracy", "sum"), median_test_r2=("test_r2", "median"),
-                sec_median=("seconds", "median"), sec_max=("seconds", "max")).reset_index()
+                sec_median=("seconds", "median"), sec_max=("seconds", "max"),
+                cpu_median=("cpu", "median")).reset_index()
     out.to_csv(OUT.with_name("ground_truth_budget_table.csv"), index=False)
     with pd.option_context("display.width", 200, "display.max_rows", 100):
         print(out.to_string(index=False, float_format="{:.4g}".format))
     return out
 
 
+OLD_CHECK = "b0d5c8b"  # the last commit with the 10-second sympy check
+
+
+def _old_check():
+    import importlib.util
+    import subprocess
+    import tempfile
+    text = subprocess.run(["git", "show", f"{OLD_CHECK}:distillkit/symbolic/groundtruth.py"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
+    folder = Path(tempfile.mkdtemp())
+    (folder / "old_groundtruth.py").write_text(text.replace(
+        "from distillkit.symbolic.groundtruth import _serve", "from old_groundtruth import _serve")
+        .replace("root = str(Path(__file__).resolve().parents[2])", f"root = {str(folder)!r} + os.pathsep + {str(ROOT)!r}"))
+    spec = importlib.util.spec_from_file_location("old_groundtruth", folder / "old_groundtruth.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.score_formula
+
+
+def identity(args) -> None:
+    from distillkit.symbolic.groundtruth import score_formula
+    score = _old_check() if args.old else score_formula
+    pairs = dict.fromkeys((r["equation"], v["formula"]) for r in map(json.loads, open(args.fits or OUT))
+                          for v in r["rules"].values())
+    pairs = sorted(pairs)[: args.limit] if args.limit else sorted(pairs)
+    rows, t0 = [], time.perf_counter()
+    for eq, formula in pairs:
+        out = score(formula, eq)
+        rows.append({"equation": eq, "formula": formula, "solution": out["solution"],
+                     "kind": out["solution_kind"], "reason": out.get("undecided_reason"),
+                     "seconds": out["score_seconds"]})
+    total = time.perf_counter() - t0
+    Path(args.out).write_text(json.dumps({"load": os.getloadavg(), "seconds": total, "rows": rows}))
+    kinds = pd.Series([r["kind"] for r in rows]).value_counts().to_dict()
+    print(f"{len(rows)} formulas in {total:.1f} s; {kinds}")
+
+
 def main() -> None:
     os.environ.setdefault("DISTILLKIT_DATA", str(ROOT.parent / "shared" / "datasets"))
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("step", choices=("fit", "table"))
+    p.add_argument("step", choices=("fit", "table", "identity"))
     p.add_argument("--only", choices=("operon", "gplearn"), help="fit one student only")
+    p.add_argument("--out", help="identity: where to write the outcomes (JSON)")
+    p.add_argument("--old", action="store_true", help="identity: the check before issue 20")
+    p.add_argument("--fits", help="identity: a copy of the fits file (default: the growing one)")
+    p.add_argument("--limit", type=int, default=0, help="identity: the first N formulas only")
     args = p.parse_args()
-    fit(args) if args.step == "fit" else table(args)
+    {"fit": fit, "table": table, "identity": identity}[args.step](args)
 
 
 if __name__ == "__main__":

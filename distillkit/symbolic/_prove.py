@@ -85,15 +85,18 @@ def prove_ratio(law, formula) -> bool:
     return _proves_constant(formula / law)
 
 
-def srbench_difference(law, unrounded, digits: int, zero_below: float) -> bool:
-    """SRBench's way: simplify ``law - formula`` with the float constants, then round them."""
-    diff = round_constants(sympy.simplify(law - unrounded), digits, zero_below)
-    return is_constant(diff) or is_constant(sympy.simplify(diff))
+def srbench_expanded(law, unrounded, kind: str, digits: int, zero_below: float) -> bool:
+    """SRBench's order, cheap form: the difference (``kind`` "difference") or ratio with the
+    float constants, *expanded*, then its constants rounded, is a (non-zero) constant."""
+    shape = law - unrounded if kind == "difference" else unrounded / law
+    value = round_constants(sympy.expand(shape), digits, zero_below)
+    return is_constant(value) and (kind == "difference" or value != 0)
 
 
-def srbench_ratio(law, unrounded, digits: int, zero_below: float) -> bool:
-    """SRBench's way for the ratio: simplify, round, a non-zero constant."""
-    ratio = round_constants(sympy.simplify(unrounded / law), digits, zero_below)
-    if not is_constant(ratio):
-        ratio = sympy.simplify(ratio)
-    return is_constant(ratio) and ratio != 0
+def srbench_simplified(law, unrounded, kind: str, digits: int, zero_below: float) -> bool:
+    """SRBench's order as SRBench runs it: simplified, rounded (and simplified once more)."""
+    shape = law - unrounded if kind == "difference" else unrounded / law
+    value = round_constants(sympy.simplify(shape), digits, zero_below)
+    if not is_constant(value):
+        value = sympy.simplify(value)
+    return is_constant(value) and (kind == "difference" or value != 0)

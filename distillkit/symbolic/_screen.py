@@ -20,9 +20,11 @@ SCREEN_DPS = 50
 #: the 50 digits, so evaluation error (~1e-48) cannot hide a law and no non-law that differs
 #: anywhere in the first 25 digits on 256 random inputs passes
 EXACT_TOL = 1e-25
-#: the same for the formula with its float constants (SRBench's simplify-then-round way):
-#: constants that cancel only before rounding leave residuals at double precision (~1e-16)
-FLOAT_TOL = 1e-9
+#: the same for the formula with its float constants (SRBench's simplify-then-round order, which
+#: drops residual terms with |coefficient| < 1e-4): a necessary condition only, sympy decides;
+#: Operon's most accurate models carry such terms (1.3e-6·r1 in a weighted mean), ~1e-7 of
+#: the values, while a kept 0.0004·q on q/C moves them by 3e-4
+FLOAT_TOL = 1e-4
 #: inputs of a law given as a sympy expression (no intervals known): uniform on this range
 DEFAULT_INTERVAL = (1.0, 5.0)
 

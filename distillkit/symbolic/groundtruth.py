@@ -18,8 +18,9 @@ generating equation of a ``feynman_<id>`` data set (or any sympy expression):
   of Python calls and an expression size, :mod:`distillkit.symbolic._prove`), never by
   seconds. SRBench's other order (simplify with the float constants, then round the
   residual's constants: constants that cancel only before rounding, e.g. in a formula
-  brought back from standardized units) is tried the same way, as a candidate when the
-  float formula's difference or ratio is constant to 1e-9. The outcome is the same on a
+  brought back from standardized units, or Operon's tiny extra terms) is tried the same
+  way, as a candidate when the float formula's difference or ratio is constant to 1e-4;
+  there sympy's verdict, run to the end, is final. The outcome is the same on a
   fast and a slow, idle or loaded machine. ``None`` means *undecided*, only for one of the
   machine-independent reasons of :data:`UNDECIDED_REASONS`, given in ``undecided_reason``;
 * **accuracy solution** (``accuracy_solution``): the noiseless test R² > 0.999 (from a
@@ -200,8 +201,9 @@ def symbolic_match(true_expr, student_expr, unrounded=None, digits: int = DEFAUL
     steps = [("difference", _prove.prove_difference, (true_expr, student_expr)),
              ("ratio", _prove.prove_ratio, (true_expr, student_expr))]
     if unrounded is not None and unrounded.atoms(sympy.Float):
-        steps += [("difference", _prove.srbench_difference, (true_expr, unrounded, digits, zero_below)),
-                  ("ratio", _prove.srbench_ratio, (true_expr, unrounded, digits, zero_below))]
+        steps += [(kind, prove, (true_expr, unrounded, kind, digits, zero_below))
+                  for prove in (_prove.srbench_expanded, _prove.srbench_simplified)
+                  for kind in ("difference", "ratio")]
     ran_out = False
     for kind, prove, args in steps:
         try:
@@ -281,34 +283,44 @@ def _candidates(law, rounded, unrounded, symbols: dict, intervals) -> list[str]:
     if unrounded.atoms(sympy.Float) and unrounded != rounded:
         values = _screen.evaluate(unrounded, names, points)
         if values is not None:
-            out += ["float difference"] * _screen.difference_constant(law_values, values, FLOAT_TOL)
-            out += ["float ratio"] * _screen.ratio_constant(law_values, values, FLOAT_TOL)
+            # numerically close either way: sympy tries both forms (rounding decides which holds)
+            if (_screen.difference_constant(law_values, values, FLOAT_TOL)
+                    or _screen.ratio_constant(law_values, values, FLOAT_TOL)):
+                out += ["float difference", "float ratio"]
+    return out
+
+
+def _steps(candidates, law, rounded, unrounded, digits, zero_below):
+    """(candidate, kind, shape, prove, args) in the order sympy tries them: the exact
+    candidates, then the float ones expanded (cheap), then simplified."""
+    out = []
+    for cand in [c for c in candidates if c.startswith("exact")]:
+        kind = cand.split()[1]
+        shape = law - rounded if kind == "difference" else rounded / law
+        prove = _prove.prove_difference if kind == "difference" else _prove.prove_ratio
+        out.append((cand, kind, shape, prove, (law, rounded)))
+    for prove in (_prove.srbench_expanded, _prove.srbench_simplified):
+        for cand in [c for c in candidates if c.startswith("float")]:
+            kind = cand.split()[1]
+            shape = law - unrounded if kind == "difference" else unrounded / law
+            out.append((cand, kind, shape, prove, (law, unrounded, kind, digits, zero_below)))
     return out
 
 
 def _confirm(candidates, law, rounded, unrounded, digits, zero_below) -> tuple[str, str | None]:
     """(kind, undecided reason): sympy, bounded by work, on the screen's candidates."""
     reasons = []
-    for cand in candidates:
-        exact = cand.startswith("exact")
-        formula = rounded if exact else unrounded
-        kind = cand.split()[1]
-        shape = law - formula if kind == "difference" else formula / law
+    for cand, kind, shape, prove, args in _steps(candidates, law, rounded, unrounded, digits, zero_below):
         if _prove.nodes(shape) > MAX_NODES:
             reasons.append("size")
             continue
-        if exact:
-            prove, args = (_prove.prove_difference if kind == "difference" else _prove.prove_ratio), (law, formula)
-        else:
-            prove = _prove.srbench_difference if kind == "difference" else _prove.srbench_ratio
-            args = (law, formula, digits, zero_below)
         try:
             if _prove.bounded(prove, *args):
                 return kind, None
         except OutOfWork:
             reasons.append("work")
             continue
-        if exact:  # equal to 25 digits everywhere, yet simplify finds no constant
+        if cand.startswith("exact"):  # equal to 25 digits everywhere, yet simplify finds no constant
             reasons.append("unproved")
     # a float candidate that SRBench's order, run to the end, rejects is not a solution
     order = ("size", "work", "unproved")

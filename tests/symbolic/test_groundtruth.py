@@ -83,6 +83,16 @@ def test_numerically_close_formulas(formula, law, solution):
     assert score_formula(formula, law)["solution"] is solution
 
 
+def test_tiny_extra_terms_are_dropped_srbench_s_way():
+    # an Operon formula (II_27_16, c·ε·Ef²): rounded first, 0.163·2.44·2.50 ≠ 1 and a 1e-5·Ef term
+    # stays; simplified with its floats and rounded afterwards, the residual is a constant
+    f = ("0.163453768559120302*c*epsilon*(2.44236207008361816*Ef - 0.00187300215475261)"
+         "*(2.50492668151855469*Ef + 0.00192114140372723) - 1.9788044483e-6")
+    out = score_formula(f, "II_27_16")
+    assert out["solution"] is True and out["decided_by"] == "sympy"
+    assert score_formula(f.replace("0.00187300215475261", "0.0187300215475261"), "II_27_16")["solution"] is False
+
+
 def test_a_sin_series_that_matches_to_1e6_is_not_the_law():
     # I_18_12: r*F*sin(theta), theta in [0, 5]; the Taylor series to theta**23 (exact rationals,
     # so no rounding changes it) is within 1e-6 of the law on every input of the interval
