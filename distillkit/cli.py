@@ -226,6 +226,10 @@ def _check_args(args) -> None:
             check_lams(args.lams, "--lams")
         check_backend(args.backend)
         check_out(args.out)
+        cache = args.cache_dir or os.environ.get("DISTILLKIT_CACHE")
+        if cache:  # the default folder needs the sweep module (and torch): checked again there
+            from distillkit.owndata import check_cache
+            check_cache(cache, need_bytes=1 << 20)
     elif args.command == "distill":
         if not args.path.expanduser().is_file():
             raise SettingError(f"CSV file not found: {args.path}")
@@ -337,7 +341,7 @@ def _distill(args, overrides: dict, prepare_table, preflight) -> int:
     lams = args.lams if args.lams is not None else list(PAPER_LAMS)
     config = resolve_config(args.profile, **overrides)
     preflight(prep, config, seed=args.seed, lams=lams, student=args.student, refine=args.refine,
-              out_dir=args.out, force=args.force)
+              out_dir=args.out, force=args.force, symbols=False)  # names: checked (and said) above
     kw = {"validation_size": overrides.pop("validation_size")} if "validation_size" in overrides else {}
     accepts = inspect.signature(distill).parameters
     if "impute" in accepts:  # distill reads the table with the same options
