@@ -3,6 +3,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -300,3 +301,31 @@ def test_distill_report_is_whole_or_absent_and_force_replaces(tmp_path, monkeypa
     assert cli_mod.main(argv) == 2 and "already holds a report" in capsys.readouterr().err
     assert cli_mod.main(argv + ["--force"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp folders
+
+
+@needs_data
+def test_sweep_checks_cache_and_backend_before_training(tmp_path):
+    (tmp_path / "cache_file").write_text("")
+    for extra, phrase in ((["--cache-dir", str(tmp_path / "cache_file")], "is a file"),
+                          (["--cache-dir", "/proc/distillkit-cache"], "cannot write the cache")):
+        t0 = time.perf_counter()
+        out = cli("sweep", "--datasets", "diabetes", "--profile", "smoke", "--lams", "0", "--seeds", "0",
+                  "--out", str(tmp_path / "r.csv"), *extra)
+        assert out.returncode == 2 and phrase in out.stderr and len(out.stderr.strip().splitlines()) == 1
+        assert time.perf_counter() - t0 < 120 and not (tmp_path / "r.csv").exists()
+    cache = str(tmp_path / "c")
+    out = cli("sweep", "--datasets", "diabetes", "--profile", "smoke", "--lams", "0", "--seeds", "0",
+              "--set", "epochs=2", "--cache-dir", cache, "--out", str(tmp_path / "r.csv"))
+    assert out.returncode == 0, out.stderr
+    out = cli("sweep", "--datasets", "diabetes", "--profile", "smoke", "--lams", "0", "--seeds", "0",
+              "--set", "epochs=2", "--cache-dir", cache, "--out", str(tmp_path / "r.csv"), "--backend", "nosuch")
+    assert out.returncode == 2 and "unknown joblib backend 'nosuch'" in out.stderr  # all cached, still refused
+
+
+def test_scores_far_below_a_constant_are_a_warning(capsys):
+    from distillkit import cli as cli_mod
+    with warnings.catch_warnings():
+        warnings.showwarning = cli_mod._show_warning
+        cli_mod._warn_scores({"teacher_r2": -5e26, "student_r2": 0.4})
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("distillkit: warning: the teacher scores R² -5e+26")
