@@ -36,6 +36,7 @@ _PUBLIC = {
     "run": "distillkit.experiments.pipeline", "run_grid": "distillkit.experiments.sweep",
     # your own data
     "distill": "distillkit.owndata.distill", "write_report": "distillkit.owndata.distill",
+    "DistilledRegressor": "distillkit.owndata",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

@@ -156,10 +156,19 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--sep", default=None, help="CSV separator (sniffed when omitted)")
     t.add_argument("--student", default="operon", choices=("operon", "gplearn"))
     t.add_argument("--tolerance", type=_number, default=0.01,
-                   help="report the simplest formula within this validation R² of the best")
+                   help="within a fit, report the simplest formula within this R² of the best")
     t.add_argument("--lams", type=_floats, default=None, help="λ grid (default: the paper's)")
-    t.add_argument("--refine", type=_number, default=20.0,
-                   help="budget multiplier for the chosen λ's student and the direct one (1: off)")
+    t.add_argument("--refine", type=_number, default=1.0,
+                   help="budget multiplier of the final refit (default 1: the refit repeats what was "
+                        "cross-validated)")
+    t.add_argument("--cv", type=_count, default=5, help="folds that choose route and λ (default 5)")
+    t.add_argument("--functions", default="laws",
+                   help="the student's functions: laws (add, sub, mul, div, exp, log, sqrt; default), "
+                        "arithmetic, or names such as add,mul,exp")
+    t.add_argument("--nonnegative", default="auto", choices=("auto", "yes", "no"),
+                   help="formula = max(0, ·) (auto: when the target is never negative)")
+    t.add_argument("--budget", type=_count, default=None,
+                   help="Operon evaluations or gplearn generations per fit (default: the profile's)")
     t.add_argument("--seed", type=_count, default=0)
     t.add_argument("--out", type=Path, default=None, help="folder for report.html, formula.py, model.json")
     t.add_argument("--force", action="store_true", help="replace a report already in --out")
@@ -342,20 +351,20 @@ def _distill(args, overrides: dict, prepare_table, preflight) -> int:
     config = resolve_config(args.profile, **overrides)
     preflight(prep, config, seed=args.seed, lams=lams, student=args.student, refine=args.refine,
               out_dir=args.out, force=args.force, symbols=False)  # names: checked (and said) above
-    kw = {"validation_size": overrides.pop("validation_size")} if "validation_size" in overrides else {}
+    kw = {}
     accepts = inspect.signature(distill).parameters
     if "impute" in accepts:  # distill reads the table with the same options
         data = args.path
         kw.update(impute=_table_options(args)["impute"], na_values=args.na_values, decimal=args.decimal)
     else:  # the cleaned table (numbers as numbers, missing values handled), original names
         data = prep.frame.assign(**{prep.target: prep.y})
+    nonneg = {"auto": "auto", "yes": True, "no": False}[args.nonnegative]
     result = distill(data, args.target, student=args.student, lams=args.lams, refine=args.refine,
-                     tolerance=args.tolerance, seed=args.seed, profile=args.profile,
+                     tolerance=args.tolerance, seed=args.seed, profile=args.profile, cv=args.cv,
+                     functions=args.functions, nonnegative=nonneg, budget=args.budget,
                      progress=not args.json, sep=args.sep, **kw, **overrides)
     if args.out is not None:
-        from distillkit.owndata import whole_or_absent
-        with whole_or_absent(args.out, force=args.force) as tmp:  # all files, or none
-            write_report(result, tmp)
+        write_report(result, args.out, force=args.force)  # all files, or none
     if args.json:
         print(result.to_json())
         return 0

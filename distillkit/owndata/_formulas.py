@@ -96,6 +96,8 @@ def to_data(expr, names, scaling: dict, nonnegative: bool) -> sympy.Expr:
     out = float(scaling["y_mean"]) + float(scaling["y_scale"]) * sympy.sympify(expr).xreplace(sub)
     expanded = sympy.expand(out)
     out = expanded if sympy.count_ops(expanded) <= sympy.count_ops(out) else out
+    # the inputs are real numbers: sympy's re(x) / im(x) (from |x|² and the like) are x / 0
+    out = out.replace(sympy.re, lambda a: a).replace(sympy.im, lambda a: sympy.S.Zero)
     return sympy.Max(0, out) if nonnegative else out
 
 

@@ -39,28 +39,66 @@ def mathjax_source() -> Path | None:
     return path if path.is_file() else None
 
 
+def _pack(pieces: list[str], width: int) -> list[str]:
+    """Consecutive pieces joined into lines of about ``width`` characters."""
+    lines, cur = [], ""
+    for p in pieces:
+        if cur and len(cur) + len(p) > width:
+            lines.append(cur)
+            cur = p
+        else:
+            cur = f"{cur} {p}" if cur else p
+    return lines + [cur] if cur else lines
+
+
+def _paren(lines: list[str]) -> list[str]:
+    if len(lines) == 1:
+        return [rf"\left({lines[0]}\right)"]
+    return ([rf"\left({lines[0]}\right."] + [rf"\left.{x}\right." for x in lines[1:-1]]
+            + [rf"\left.{lines[-1]}\right)"])
+
+
+def latex_lines(expr, symbols: dict, width: int = LINE_CHARS) -> list[str]:
+    """LaTeX of ``expr`` as lines of about ``width`` characters: sums break between terms,
+    long products between factors (a long bracketed sum inside breaks too, with open
+    delimiters); what cannot break (a long square root) stays one line, and the page
+    scrolls it sideways rather than shrinking it."""
+    from distillkit.owndata._formulas import latex
+    text = latex(expr, symbols)
+    if len(text) <= width:
+        return [text]
+    if isinstance(expr, sympy.Add):
+        pieces = []
+        for i, term in enumerate(expr.as_ordered_terms()):
+            sub = latex_lines(term, symbols, width)
+            if i and not sub[0].startswith("-"):
+                sub[0] = "+ " + sub[0]
+            pieces += sub
+        return _pack(pieces, width)
+    if isinstance(expr, sympy.Mul):
+        pieces = []
+        for i, factor in enumerate(expr.as_ordered_factors()):
+            sub = latex_lines(factor, symbols, width)
+            if isinstance(factor, sympy.Add):
+                sub = _paren(sub)
+            if i:
+                sub[0] = r"\cdot " + sub[0]
+            pieces += sub
+        return _pack(pieces, width)
+    return [text]
+
+
 def wrapped_latex(expr, symbols: dict, target: str) -> str:
-    """``target = expr`` as LaTeX, long sums broken into aligned lines of about
-    :data:`LINE_CHARS` characters (MathJax 3 does not break lines itself); a ``max(0, u)``
-    formula shows ``u`` on its own lines."""
-    from distillkit.owndata._formulas import latex, latex_name
+    """``target = expr`` as LaTeX in an ``aligned`` block, long formulas broken into lines
+    (:func:`latex_lines`; MathJax 3 does not break lines itself); a ``max(0, u)`` formula
+    shows ``u`` on its own lines."""
+    from distillkit.owndata._formulas import latex_name
     lhs = latex_name(target)
     inner, clipped = expr, False
     if isinstance(expr, sympy.Max) and len(expr.args) == 2 and sympy.S.Zero in expr.args:
         inner, clipped = [a for a in expr.args if a != 0][0], True
-    terms = sympy.Add.make_args(inner) if isinstance(inner, sympy.Add) else (inner,)
-    pieces = [latex(t, symbols) for t in terms]
-    lines, cur = [], ""
-    for i, p in enumerate(pieces):
-        sep = "" if i == 0 else ("" if p.startswith("-") else "+ ")
-        if cur and len(cur) + len(p) > LINE_CHARS:
-            lines.append(cur)
-            cur = ""
-        cur += ("" if not cur else " ") + (sep if (cur or i) else "") + p
-    lines.append(cur)
-    name = r"u" if clipped else lhs
-    body = r" \\ &\quad ".join(lines)
-    head = rf"{lhs} &= \max(0,\ u), \\ u &= " if clipped else rf"{name} &= "
+    body = r" \\ &\quad ".join(latex_lines(inner, symbols))
+    head = rf"{lhs} &= \max(0,\ u), \\ u &= " if clipped else rf"{lhs} &= "
     return r"\begin{aligned} " + head + body + r" \end{aligned}"
 
 
