@@ -31,7 +31,6 @@ key or the recomputed numbers, and ``verify`` says which.
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -122,6 +121,21 @@ def _alignment() -> Grid:
                 tuple(range(10)), tuple(parts))
 
 
+def _ground_truth() -> Grid:
+    """Chapter 10 at a scale that decides (issue 20): 63 writable Feynman equations (the first
+    12 per number of inputs) x 2 seeds x label noise γ ∈ {0, 0.01} x λ ∈ {0, 0.1} and the
+    direct fit, for each student that finds laws (pipeline.GROUND_TRUTH_STUDENTS), with the
+    ground-truth family's settings and the deterministic symbolic-solution check."""
+    from distillkit.datasets.feynman import select_equations
+    from distillkit.experiments.pipeline import GROUND_TRUTH_STUDENTS
+
+    names = tuple(select_equations(per_inputs=12))
+    parts = tuple(Part(names, (0.0, 0.1), noise, GROUND_TRUTH_STUDENTS, ("converged",), {}, direct=True)
+                  for noise in (0.0, 0.01))
+    return Grid("ground_truth", _ground_truth.__doc__.split("\n\n")[0].replace("\n    ", " "),
+                (0, 1), parts)
+
+
 def _tiny() -> Grid:
     """Three cheap cells (a Feynman law, smoke budgets: λ 0, 0.1 and the direct control)."""
     return Grid("tiny", "three cheap cells for tests", (0,),
@@ -130,7 +144,7 @@ def _tiny() -> Grid:
 
 
 #: the registry: name -> a function building the grid (data sets are resolved when asked)
-GRIDS = {"alignment": _alignment, "tiny": _tiny}
+GRIDS = {"alignment": _alignment, "ground_truth": _ground_truth, "tiny": _tiny}
 #: grids ``run`` / ``seed`` / ``verify`` use when none is named
 DEFAULT_GRIDS = ("alignment",)
 
@@ -246,15 +260,28 @@ def collect(g: Grid, cache_dir=None, ledger: Path = EVIDENCE_DIR, meta: dict | N
     return written
 
 
-def status(g: Grid, ledger: Path = EVIDENCE_DIR) -> dict:
-    """Cells in the grid, cells in the ledger, complete trials."""
-    cells = g.cells()
-    have = {c["key"] for c in ledger_cells(ledger, [g.name])}
+def status(g: Grid, ledger: Path = EVIDENCE_DIR, details: bool = False) -> dict:
+    """Cells in the grid, cells in the ledger, complete trials; with ``details`` also the
+    ledger's keys, the commits and dates of the runs that wrote it and their throughput
+    (cells computed per worker-minute of wall time, from ``runs.jsonl``)."""
+    cells, shards = g.cells(), [read_shard(p) for p in sorted((Path(ledger) / g.name).glob("*.json.gz"))]
+    have = {c["key"] for sh in shards for c in sh["cells"]}
     per_seed: dict = {}
     for c in cells:
         per_seed.setdefault(c["cell"]["seed"], []).append(c["key"] in have)
-    return {"grid": g.name, "cells": len(cells), "in_ledger": sum(c["key"] in have for c in cells),
-            "complete_trials": sorted(s for s, ok in per_seed.items() if all(ok))}
+    out = {"grid": g.name, "cells": len(cells), "in_ledger": sum(c["key"] in have for c in cells),
+           "complete_trials": sorted(s for s, ok in per_seed.items() if all(ok))}
+    if details:
+        log = Path(ledger) / g.name / "runs.jsonl"
+        runs = [json.loads(x) for x in log.read_text().splitlines() if x.strip()] if log.exists() else []
+        worker_min = sum(r["wall_seconds"] * r.get("n_jobs", 1) for r in runs if r.get("computed")) / 60
+        out.update(keys=have, commits=sorted({sh["meta"]["commit"][:10] for sh in shards}),
+                   dates=sorted(sh["meta"]["date"][:10] for sh in shards)[::max(len(shards) - 1, 1)],
+                   cpus=sorted({sh["meta"]["machine"]["cpu"] for sh in shards}),
+                   computed=sum(r.get("computed", 0) for r in runs),
+                   cells_per_worker_minute=(sum(r.get("computed", 0) for r in runs) / worker_min
+                                            if worker_min else float("nan")))
+    return out
 
 
 @contextmanager
@@ -301,7 +328,7 @@ def run(name: str, seeds=None, cache_dir=None, ledger: Path = EVIDENCE_DIR, n_jo
         bar.close()
     entry = dict(start, end=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                  wall_seconds=round(time.perf_counter() - t0, 1), seeds=seeds, cells=len(cells),
-                 computed=done - before, shards_written=shards)
+                 computed=done - before, shards_written=shards, n_jobs=n_jobs)
     log = Path(ledger) / g.name / "runs.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as fh:
@@ -413,66 +440,10 @@ def verify(n: int = 5, ledger: Path = EVIDENCE_DIR, grids=None, max_seconds: flo
     return out
 
 
-# --------------------------------------------------------------------------------------
-# command line
-# --------------------------------------------------------------------------------------
-def _seeds(text: str | None):
-    if not text:
-        return None
-    out = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        out.extend(range(int(lo), int(hi) + 1) if hi else [int(lo)])
-    return out
-
-
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m distillkit.experiments.evidence", description=__doc__.split("\n")[0])
-    ap.add_argument("command", choices=("run", "seed", "verify", "status", "collect"))
-    ap.add_argument("--grid", action="append", help=f"grid name (repeatable; default {', '.join(DEFAULT_GRIDS)})")
-    ap.add_argument("--seeds", help="trials to run, e.g. 0-4 or 0,3 (run/collect; default the grid's)")
-    ap.add_argument("--cache-dir", help="run cache (default $DISTILLKIT_CACHE or the user cache)")
-    ap.add_argument("--ledger", default=str(EVIDENCE_DIR), help="ledger folder (default evidence/)")
-    ap.add_argument("--n", type=int, default=5, help="verify: cells to recompute")
-    ap.add_argument("--max-seconds", type=float, help="verify: only cells that cost at most this")
-    ap.add_argument("--rng", type=int, help="verify: seed of the random draw (default: random, printed)")
-    ap.add_argument("--n-jobs", type=int, default=1, help="run: local workers")
-    args = ap.parse_args(argv)
-    names = args.grid or list(DEFAULT_GRIDS)
-    ledger = Path(args.ledger)
-    try:
-        for name in names:
-            grid(name)
-        if args.command == "run":
-            for name in names:
-                print(json.dumps(run(name, _seeds(args.seeds), args.cache_dir, ledger, args.n_jobs)))
-        elif args.command == "collect":
-            for name in names:
-                print(f"{name}: {collect(grid(name), args.cache_dir, ledger, seeds=_seeds(args.seeds))} shard(s) written")
-        elif args.command == "status":
-            for name in names:
-                print(json.dumps(status(grid(name), ledger)))
-        elif args.command == "seed":
-            res = seed_cache(args.cache_dir, ledger, names)
-            print(f"evidence: {res['copied']} ledger record(s) copied into the run cache, {res['present']} already there")
-        else:
-            rng = args.rng if args.rng is not None else random.SystemRandom().randrange(2**31)
-            print(f"verify: {args.n} cell(s), --rng {rng}", flush=True)
-            res = verify(args.n, ledger, names, args.max_seconds, rng)
-            bad = [r for r in res if r["diffs"]]
-            for r in res:
-                c = r["cell"]
-                lam = "direct" if c["lam"] is None else f"λ {c['lam']:g}"
-                print(f"{'FAIL' if r['diffs'] else 'ok  '} {c['dataset']} seed {c['seed']} {lam} "
-                      f"{c['student']} {c['overrides'].get('penalty', '')} ({r['seconds']:.1f} s)"
-                      + "".join(f"\n     {d}" for d in r["diffs"]))
-            if bad:
-                print(f"verify: {len(bad)} of {len(res)} cell(s) differ from the ledger", file=sys.stderr)
-                return 1
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    """``python -m distillkit.experiments.evidence run|seed|verify|status|collect`` (exit status)."""
+    from distillkit.experiments._evidence_cli import run_cli
+    return run_cli(argv)
 
 
 __all__ = ["Part", "Grid", "GRIDS", "DEFAULT_GRIDS", "EVIDENCE_DIR", "R2_TOLERANCE", "grid", "provenance",
