@@ -350,6 +350,7 @@ def _distill(args, overrides: dict, prepare_table, preflight) -> int:
     lams = args.lams if args.lams is not None else list(PAPER_LAMS)
     config = resolve_config(args.profile, **overrides)
     preflight(prep, config, seed=args.seed, lams=lams, student=args.student, refine=args.refine,
+              n_students=(len(lams) + 1) * (args.cv + 1),  # every candidate in every fold, and the refit
               out_dir=args.out, force=args.force, symbols=False)  # names: checked (and said) above
     kw = {}
     accepts = inspect.signature(distill).parameters
