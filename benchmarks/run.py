@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 if not os.environ.get("DISTILLKIT_DATA") and (ROOT.parent / "shared" / "datasets").is_dir():
     os.environ["DISTILLKIT_DATA"] = str(ROOT.parent / "shared" / "datasets")  # as tests/conftest.py
 
+from distillkit.experiments import timing
 from distillkit.experiments import bench
 from distillkit.book.chapters import cost_of_smoothness as cost
 from distillkit.experiments.paper import LAMS, TRAINING_OVERHEAD
@@ -98,7 +99,7 @@ def main(argv=None) -> int:
 
     # 4. full training on Concrete per λ (paper Figure 2)
     try:
-        times = cost.training_times("concrete", lams=LAMS, epochs=10 if q else 100,
+        times = timing.training_times("concrete", lams=LAMS, epochs=10 if q else 100,
                                     penalties=("exact", "lipschitz") if q else
                                     ("exact", "lipschitz", "lipschitz_bound", "exact_autograd", "autograd",
                                      "projection", "jacrev", "jacfwd"),

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from distillkit.experiments.settings import (PROFILE_NAMES, SR_READING_NAMES, SettingError, parse_overrides)
 
-STUDENT_NAMES = ("gplearn", "operon")  # must match students.STUDENTS (a test checks)
+from distillkit.vocab import STUDENTS as STUDENT_NAMES  # noqa: E402
 PENALTY_NAMES = ("jacobian", "lipschitz", "lipschitz_bound")
 
 SHOWN = ("dataset", "lam", "seed", "noise", "student", "sr_reading", "penalty", "teacher_r2", "student_r2",

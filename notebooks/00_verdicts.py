@@ -19,7 +19,7 @@
 # One row per claim of the paper that a chapter of this book tests: what the paper
 # reports, what we measure, the rule that decides, and our verdict, with a link to the
 # chapter holding the evidence. The table is assembled from the verdict files each chapter writes when it is
-# executed (`distillkit.book.build.write_verdict`), so it always reflects the last build.
+# executed (`distillkit.book.protocol.write_verdict`), so it always reflects the last build.
 #
 # Verdicts: **reproduced** (the claim holds in our runs), **partly reproduced** (it holds
 # in part, or under some reasonable readings of the paper only), **not reproduced**, and

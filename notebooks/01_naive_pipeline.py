@@ -39,7 +39,7 @@ results_dir = None
 # %%
 from IPython.display import display
 
-from distillkit.book.chapters import naive_pipeline as gap
+from distillkit.book.chapters import naive_pipeline
 from distillkit.book import params
 from distillkit.book import plots
 from distillkit.book.chapter import Chapter
@@ -47,7 +47,7 @@ from distillkit.book.chapter import Chapter
 ch = Chapter("01_naive_pipeline", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
 readings = params.resolve_readings(sr_readings)
-ch.glue(gap.glues(sweep, readings), profile=profile)
+ch.glue(naive_pipeline.glues(sweep, readings), profile=profile)
 
 # %% [markdown]
 # Every number below comes from the shared $\lambda$ sweep of chapters 1-6 (profile
@@ -61,7 +61,7 @@ ch.glue(gap.glues(sweep, readings), profile=profile)
 # SR student (teacher and XGBoost do not depend on the SR reading).
 
 # %%
-ch.table(gap.table1(sweep), caption="Table 1: test R² of the naive pipeline (λ = 0)")
+ch.table(naive_pipeline.table1(sweep), caption="Table 1: test R² of the naive pipeline (λ = 0)")
 
 # %% [markdown]
 # On Concrete the paper reports a teacher $R^2$ of {glue:text}`ch1_concrete_paper_teacher:.2f`,
@@ -83,7 +83,7 @@ ch.table(gap.table1(sweep), caption="Table 1: test R² of the naive pipeline (λ
 # Table 2 for the other three data sets; it reports XGBoost only for Table 1's two).
 
 # %%
-display(plots.distillation_gap_figure(gap.distillation_gap(sweep)))
+ch.figure(plots.distillation_gap_figure(naive_pipeline.distillation_gap(sweep)))
 
 # %% [markdown]
 # Averaged over the data sets, the teacher's $R^2$ exceeds the standard student's by
@@ -98,9 +98,9 @@ display(plots.distillation_gap_figure(gap.distillation_gap(sweep)))
 # Rule: {glue:text}`ch1_gap_rule`
 
 # %%
-display(ch.table(gap.competence_display(sweep), highlight_paper=False,
-                 caption="Competence rule: λ = 0 teachers; 'left out' cells do not count"))
-verdict_table = ch.publish(gap.verdicts(sweep, readings))
+ch.table(naive_pipeline.competence_display(sweep), highlight_paper=False,
+         caption="Competence rule: λ = 0 teachers; 'left out' cells do not count")
+verdict_table = ch.publish(naive_pipeline.verdicts(sweep, readings))
 
 # %% [markdown]
 # **{glue:text}`ch1_gap_verdict`.** {glue:text}`ch1_gap_evidence`

@@ -54,16 +54,16 @@ timing_epochs = 10
 # %%
 from IPython.display import Markdown, display
 
-from distillkit.book.chapters import cost_of_smoothness as cost
+from distillkit.book.chapters import cost_of_smoothness
 from distillkit.book import params
-from distillkit.book.chapters import regularization_tradeoffs as tradeoffs
+from distillkit.book.chapters import regularization_tradeoffs
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("02_regularization_tradeoffs", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
 readings = params.resolve_readings(sr_readings)
 focus = params.focus_dataset(params.resolve_datasets(datasets))
-ch.glue(tradeoffs.glues(sweep, focus, readings))
+ch.glue(regularization_tradeoffs.glues(sweep, focus, readings))
 
 # %% [markdown]
 # The data set is {glue:text}`ch2_focus`. Teacher and student $R^2$ are means over
@@ -74,13 +74,13 @@ ch.glue(tradeoffs.glues(sweep, focus, readings))
 # ## Training time
 
 # %%
-times = tradeoffs.lone_teacher_times(focus, profile, lams, seeds, timing_penalties, timing_repeats,
+times = regularization_tradeoffs.lone_teacher_times(focus, profile, lams, seeds, timing_penalties, timing_repeats,
                                      timing_epochs)
-overhead = cost.overhead_ratios(times)
-ch.glue(tradeoffs.timing_glues(times, overhead, profile, timing_repeats, timing_epochs))
-display(ch.table(cost.overhead_display(overhead),
-                 caption=tradeoffs.timing_caption(profile, timing_repeats, timing_epochs)))
-for note in tradeoffs.failed_penalty_notes(overhead):
+overhead = cost_of_smoothness.overhead_ratios(times)
+ch.glue(regularization_tradeoffs.timing_glues(times, overhead, profile, timing_repeats, timing_epochs))
+ch.table(cost_of_smoothness.overhead_display(overhead),
+         caption=regularization_tradeoffs.timing_caption(profile, timing_repeats, timing_epochs))
+for note in regularization_tradeoffs.failed_penalty_notes(overhead):
     display(Markdown(note))
 
 # %% [markdown]
@@ -101,7 +101,7 @@ for note in tradeoffs.failed_penalty_notes(overhead):
 # relative to our own $\lambda = 0$ time per epoch (of the first penalty).
 
 # %%
-display(tradeoffs.figure(times, overhead, sweep, focus))
+ch.figure(regularization_tradeoffs.figure(times, overhead, sweep, focus))
 
 # %% [markdown]
 # **Teacher accuracy.** Our standard teacher scores {glue:text}`ch2_teacher_lam0:.3f`; the
@@ -122,9 +122,9 @@ display(tradeoffs.figure(times, overhead, sweep, focus))
 # {glue:text}`ch2_peak_rule`
 
 # %%
-display(ch.table(tradeoffs.competence_display(sweep, focus), highlight_paper=False,
-                 caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-verdict_table = ch.publish(tradeoffs.verdicts(sweep, focus, readings))
+ch.table(regularization_tradeoffs.competence_display(sweep, focus), highlight_paper=False,
+         caption="Competence rule: λ = 0 students; 'left out' cells do not count")
+verdict_table = ch.publish(regularization_tradeoffs.verdicts(sweep, focus, readings))
 
 # %% [markdown]
 # **Teacher accuracy does not degrade with $\lambda$: {glue:text}`ch2_teacher_verdict`.**

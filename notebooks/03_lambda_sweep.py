@@ -40,15 +40,16 @@ results_dir = None
 # %%
 from IPython.display import display
 
+from distillkit.book import analyses
 from distillkit.book import competence
-from distillkit.book.chapters import lambda_sweep as improvement
+from distillkit.book.chapters import lambda_sweep
 from distillkit.book import params
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("03_lambda_sweep", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
 readings, grid = params.resolve_readings(sr_readings), params.resolve_lams(profile, lams)
-ch.glue(improvement.glues(sweep, readings, grid))
+ch.glue(lambda_sweep.glues(sweep, readings, grid))
 
 # %% [markdown]
 # Our $\lambda$ grid is {glue:text}`ch3_grid`, with {glue:text}`ch3_seed_note`.
@@ -56,7 +57,7 @@ ch.glue(improvement.glues(sweep, readings, grid))
 # ## Table 2: standard vs best regularized student
 
 # %%
-ch.table(improvement.table2(sweep), caption="Table 2: the paper's rows shaded, ours per SR reading")
+ch.table(lambda_sweep.table2(sweep), caption="Table 2: the paper's rows shaded, ours per SR reading")
 
 # %% [markdown]
 # The paper's improvements on these data sets average {glue:text}`ch3_paper_avg:.1f` % (its headline:
@@ -80,7 +81,7 @@ ch.table(improvement.table2(sweep), caption="Table 2: the paper's rows shaded, o
 # best $\lambda > 0$ where it beats $\lambda = 0$.
 
 # %%
-improvement.figure3(sweep)
+ch.figure(lambda_sweep.figure3(sweep))
 
 # %% [markdown]
 # ## Table 6: the full sweep, and which SR reading reproduces it
@@ -89,7 +90,7 @@ improvement.figure3(sweep)
 # column is empty where its grid has no such $\lambda$.
 
 # %%
-ch.table(improvement.table6(sweep), precision=4, caption="Table 6: student test R² for every λ")
+ch.table(lambda_sweep.table6(sweep), precision=4, caption="Table 6: student test R² for every λ")
 
 # %% [markdown]
 # The paper's Table 6 has a striking pattern: the same student $R^2$, to four decimals,
@@ -101,7 +102,7 @@ ch.table(improvement.table6(sweep), precision=4, caption="Table 6: student test 
 # seed, averaged over seeds); the last row divides the total by the number of cells.
 
 # %%
-ch.table(improvement.table6_pattern(sweep), fmt="{:.3g}", highlight_paper=False,
+ch.table(analyses.table6_pattern(sweep), fmt="{:.3g}", highlight_paper=False,
          caption="λ values sharing the modal student R² (Table 6 pattern)")
 
 # %% [markdown]
@@ -123,10 +124,10 @@ ch.table(improvement.table6_pattern(sweep), fmt="{:.3g}", highlight_paper=False,
 #   {glue:text}`ch3_paper_n_improving` improving data sets.
 
 # %%
-comp = improvement.student_competence(sweep)  # the competence rule on the λ = 0 students
-display(ch.table(competence.competence_display(comp, "student"), highlight_paper=False,
-                 caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-table = ch.publish(improvement.verdicts(sweep, readings, grid))
+comp = lambda_sweep.student_competence(sweep)  # the competence rule on the λ = 0 students
+ch.table(competence.competence_display(comp, "student"), highlight_paper=False,
+         caption="Competence rule: λ = 0 students; 'left out' cells do not count")
+table = ch.publish(lambda_sweep.verdicts(sweep, readings, grid))
 
 # %% [markdown]
 # **About 120 % average improvement: {glue:text}`ch3_avg_verdict`.** {glue:text}`ch3_avg_evidence`

@@ -43,17 +43,17 @@ results_dir = None
 # %%
 from IPython.display import display
 
+from distillkit.book import analyses
 from distillkit.book import competence
-from distillkit.book.chapters import lambda_sweep as improvement
 from distillkit.book import params
-from distillkit.book.chapters import tree_null_result as trees
+from distillkit.book.chapters import tree_null_result
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("04_tree_null_result", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-primary = improvement.primary_reading(sweep)
-tree_datasets = trees.tree_datasets(params.resolve_datasets(datasets))
-ch.glue(trees.glues(sweep, primary, tree_datasets))
+primary = analyses.primary_reading(sweep)
+tree_datasets = tree_null_result.tree_datasets(params.resolve_datasets(datasets))
+ch.glue(tree_null_result.glues(sweep, primary, tree_datasets))
 
 # %% [markdown]
 # The regularized teacher is the best $\lambda > 0$ for the SR student under the
@@ -62,7 +62,7 @@ ch.glue(trees.glues(sweep, primary, tree_datasets))
 # ## Table 3: tree students from the standard and the regularized teacher
 
 # %%
-t3 = trees.tree_table(sweep, primary, datasets=tree_datasets)
+t3 = tree_null_result.tree_table(sweep, primary, datasets=tree_datasets)
 ch.table(t3, caption=f"Table 3: 32-leaf tree students (regularized λ: best SR λ > 0, {primary} reading)")
 
 # %% [markdown]
@@ -82,7 +82,7 @@ ch.table(t3, caption=f"Table 3: 32-leaf tree students (regularized λ: best SR �
 # at its best SR $\lambda$.
 
 # %%
-trees.tree_figure(sweep)
+ch.figure(tree_null_result.tree_figure(sweep))
 
 # %% [markdown]
 # Over all data sets and all $\lambda > 0$, the largest gain of the tree student over its
@@ -94,10 +94,10 @@ trees.tree_figure(sweep)
 # Rule (the thresholds live in `distillkit.book.chapters.tree_null_result.THRESHOLDS`): {glue:text}`ch4_tree_rule`
 
 # %%
-comp = trees.tree_competence(sweep, t3)  # the competence rule on the λ = 0 trees
-display(ch.table(competence.competence_display(comp, "tree"), highlight_paper=False,
-                 caption="Competence rule: λ = 0 tree students; 'left out' data sets do not count"))
-table = ch.publish(trees.verdicts(sweep, primary, tree_datasets))
+comp = tree_null_result.tree_competence(sweep, t3)  # the competence rule on the λ = 0 trees
+ch.table(competence.competence_display(comp, "tree"), highlight_paper=False,
+         caption="Competence rule: λ = 0 tree students; 'left out' data sets do not count")
+table = ch.publish(tree_null_result.verdicts(sweep, primary, tree_datasets))
 
 # %% [markdown]
 # **No gain for tree students: {glue:text}`ch4_tree_verdict`.** {glue:text}`ch4_tree_evidence`

@@ -40,18 +40,18 @@ noise_levels = [0.0, 0.1, 0.25, 0.5]
 # %%
 from IPython.display import display
 
+from distillkit.book import analyses
 from distillkit.book import competence
-from distillkit.book.chapters import lambda_sweep as improvement
 from distillkit.book import params
 from distillkit.book import plots
 from distillkit.book import show
-from distillkit.book.chapters import snr_and_noise as snr
+from distillkit.book.chapters import snr_and_noise
 from distillkit.book import summaries
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("05_snr_and_noise", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-primary = improvement.primary_reading(sweep)
+primary = analyses.primary_reading(sweep)
 summary = summaries.lambda_summary(sweep)
 ch.glue(primary=primary)
 
@@ -64,9 +64,9 @@ ch.glue(primary=primary)
 
 # %%
 seed_list = params.resolve_seeds(profile, seeds)
-snr_tab = snr.snr_table(params.resolve_datasets(datasets), seeds=seed_list, profile=profile)
-ch.glue(snr.snr_glues(snr_tab, n_seeds=len(seed_list)))
-ch.table(snr.snr_display(snr_tab, summary), precision=2,
+snr_tab = snr_and_noise.snr_table(params.resolve_datasets(datasets), seeds=seed_list, profile=profile)
+ch.glue(snr_and_noise.snr_glues(snr_tab, n_seeds=len(seed_list)))
+ch.table(snr_and_noise.snr_display(snr_tab, summary), precision=2,
          caption="Table 8: SNR proxy Var(y) / Var(linear-fit residuals), with each data set's improvement")
 
 # %% [markdown]
@@ -83,8 +83,8 @@ ch.table(snr.snr_display(snr_tab, summary), precision=2,
 # small improvement across data sets. The figure puts all five side by side.
 
 # %%
-ch.glue(snr.rho_glues(snr_tab, summary))
-display(plots.snr_figure(snr_tab, summary))
+ch.glue(snr_and_noise.rho_glues(snr_tab, summary))
+ch.figure(plots.snr_figure(snr_tab, summary))
 
 # %% [markdown]
 # The Spearman rank correlation between our SNR proxy and the improvement is
@@ -96,12 +96,12 @@ display(plots.snr_figure(snr_tab, summary))
 # ## Table 9: label-noise ablation
 
 # %%
-noisy = snr.noise_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs, noise_levels)
+noisy = snr_and_noise.noise_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs, noise_levels)
 noise_ds = noisy.dataset.iloc[0]
-noise_tab = snr.noise_table(noisy)
-ch.glue(snr.noise_glues(noise_tab, noisy))
-display(ch.table(noise_tab, caption=f"Table 9: label noise on {show.name_of(noise_ds)}"))
-display(plots.noise_figure(noise_tab, noise_ds))
+noise_tab = snr_and_noise.noise_table(noisy)
+ch.glue(snr_and_noise.noise_glues(noise_tab, noisy))
+ch.table(noise_tab, caption=f"Table 9: label noise on {show.name_of(noise_ds)}")
+ch.figure(plots.noise_figure(noise_tab, noise_ds))
 
 # %% [markdown]
 # At $\alpha =$ {glue:text}`ch5_noise_alphas` on {glue:text}`ch5_noise_dataset`, the paper
@@ -131,11 +131,11 @@ display(plots.noise_figure(noise_tab, noise_ds))
 # * **Noise ablation.** {glue:text}`ch5_noise_rule`
 
 # %%
-display(ch.table(competence.competence_display(competence.competence_table(sweep, "student"), "student"),
-                 highlight_paper=False, caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-display(ch.table(competence.competence_display(competence.competence_table(noisy, "noisy"), "noisy"),
-                 highlight_paper=False, caption="Competence rule: λ = 0 students at each noise level α"))
-ch.publish(snr.verdicts(sweep, snr_tab, noisy, reading=primary))
+ch.table(competence.competence_display(competence.competence_table(sweep, "student"), "student"),
+         highlight_paper=False, caption="Competence rule: λ = 0 students; 'left out' cells do not count")
+ch.table(competence.competence_display(competence.competence_table(noisy, "noisy"), "noisy"),
+         highlight_paper=False, caption="Competence rule: λ = 0 students at each noise level α")
+ch.publish(snr_and_noise.verdicts(sweep, snr_tab, noisy, reading=primary))
 
 # %% [markdown]
 # **SNR values of Table 8: {glue:text}`ch5_values_verdict`.** {glue:text}`ch5_values_evidence`

@@ -41,16 +41,16 @@ results_dir = None
 # %%
 from IPython.display import display
 
+from distillkit.book import analyses
 from distillkit.book import competence
-from distillkit.book.chapters import formula_analysis as formulas
-from distillkit.book.chapters import lambda_sweep as improvement
+from distillkit.book.chapters import formula_analysis
 from distillkit.book import params
 from distillkit.book import show
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("06_formula_analysis", globals())
 sweep = params.paper_sweep(profile, datasets, lams, seeds, sr_readings, n_jobs)
-primary = improvement.primary_reading(sweep)
+primary = analyses.primary_reading(sweep)
 focus = params.focus_dataset(params.resolve_datasets(datasets))
 ch.glue(primary=primary, focus=show.name_of(focus), seed=int(sweep.seed.min()))
 
@@ -62,10 +62,10 @@ ch.glue(primary=primary, focus=show.name_of(focus), seed=int(sweep.seed.min()))
 # of seed {glue:text}`ch6_seed`. The paper's $R^2$ column is from its Table 6.
 
 # %%
-formula_rows = formulas.formula_table(sweep, focus)
-ch.glue(formulas.complexity_glues(formula_rows))
-display(ch.table(formulas.shown_table(formula_rows), caption=f"Table 7: formulas on {show.name_of(focus)}"))
-display(*formulas.formula_displays(formula_rows, focus))
+formula_rows = formula_analysis.formula_table(sweep, focus)
+ch.glue(formula_analysis.complexity_glues(formula_rows))
+ch.table(formula_analysis.shown_table(formula_rows), caption=f"Table 7: formulas on {show.name_of(focus)}")
+display(*formula_analysis.formula_displays(formula_rows, focus))
 
 # %% [markdown]
 # The paper's formulas have {glue:text}`ch6_complexity_paper_standard` nodes (standard teacher)
@@ -80,9 +80,9 @@ display(*formulas.formula_displays(formula_rows, focus))
 # Mean over seeds; black crosses are the paper's two Concrete formulas.
 
 # %%
-complexity = formulas.complexity_by_lambda(sweep)
-ch.glue(formulas.lambda_glues(complexity))
-display(formulas.complexity_figure(complexity))
+complexity = formula_analysis.complexity_by_lambda(sweep)
+ch.glue(formula_analysis.lambda_glues(complexity))
+ch.figure(formula_analysis.complexity_figure(complexity))
 
 # %% [markdown]
 # Averaged over data sets, formulas from standard teachers have
@@ -99,9 +99,9 @@ display(formulas.complexity_figure(complexity))
 # Table 6); the threshold lives in `distillkit.book.chapters.formula_analysis.THRESHOLDS`. {glue:text}`ch6_simpler_rule`
 
 # %%
-display(ch.table(competence.competence_display(competence.competence_table(sweep, "student"), "student"),
-                 highlight_paper=False, caption="Competence rule: λ = 0 students; 'left out' cells do not count"))
-ch.publish(formulas.verdicts(sweep, focus, reading=primary))
+ch.table(competence.competence_display(competence.competence_table(sweep, "student"), "student"),
+         highlight_paper=False, caption="Competence rule: λ = 0 students; 'left out' cells do not count")
+ch.publish(formula_analysis.verdicts(sweep, focus, reading=primary))
 
 # %% [markdown]
 # **Regularized teachers give simpler formulas: {glue:text}`ch6_simpler_verdict`.**

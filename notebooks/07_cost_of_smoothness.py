@@ -63,15 +63,15 @@ threads = 1            # torch threads for step and training timings
 from IPython.display import display
 
 from distillkit.experiments import bench
-from distillkit.book.chapters import cost_of_smoothness as cost
+from distillkit.book.chapters import cost_of_smoothness
 from distillkit.experiments import paper
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("07_cost_of_smoothness", globals())
-cfg = cost.settings(profile, steps=steps, grid_steps=grid_steps, dims=dims, hiddens=hiddens,
+cfg = cost_of_smoothness.settings(profile, steps=steps, grid_steps=grid_steps, dims=dims, hiddens=hiddens,
                     ensemble_sizes=ensemble_sizes, ensemble_epochs=ensemble_epochs,
                     training_epochs=training_epochs)
-ch.glue(cost.machine_glues(bench.machine_info(), threads))
+ch.glue(cost_of_smoothness.machine_glues(bench.machine_info(), threads))
 
 # %% [markdown]
 # Machine: {glue:text}`ch7_cpu`, {glue:text}`ch7_cores` usable cores, torch
@@ -87,9 +87,9 @@ ch.glue(cost.machine_glues(bench.machine_info(), threads))
 # faster of the two plain steps.
 
 # %%
-setting = cost.setting_steps(cfg, threads)
-ch.glue(cost.setting_glues(setting))
-ch.table(cost.setting_display(setting), precision=2)
+setting = cost_of_smoothness.setting_steps(cfg, threads)
+ch.glue(cost_of_smoothness.setting_glues(setting))
+ch.table(cost_of_smoothness.setting_display(setting), precision=2)
 
 # %% [markdown]
 # A regularized step with the closed-form penalty on our engine takes
@@ -115,12 +115,12 @@ ch.table(cost.setting_display(setting), precision=2)
 # ## Scaling with input dimension and width
 
 # %%
-grid = cost.grid_steps(cfg, threads)
+grid = cost_of_smoothness.grid_steps(cfg, threads)
 fig = bench.overhead_figure(grid, paper_overhead=paper.TRAINING_OVERHEAD)
-ch.glue(cost.grid_glues(grid))
-display(ch.table(cost.grid_ratio_table(grid), precision=2,
-                 caption="Step time / plain step time of the same engine, by width and input dimension"))
-display(ch.table(cost.grid_time_table(grid), precision=0, caption="Median step time (µs)"))
+ch.glue(cost_of_smoothness.grid_glues(grid))
+ch.table(cost_of_smoothness.grid_ratio_table(grid), precision=2,
+         caption="Step time / plain step time of the same engine, by width and input dimension")
+ch.table(cost_of_smoothness.grid_time_table(grid), precision=0, caption="Median step time (µs)")
 
 # %% [markdown]
 # From $d =$ {glue:text}`ch7_dmin` to $d =$ {glue:text}`ch7_dmax` (100 hidden units) the
@@ -146,9 +146,9 @@ display(ch.table(cost.grid_time_table(grid), precision=0, caption="Median step t
 # `autograd` rows time one teacher trained the standard way for comparison.
 
 # %%
-ens = cost.ensemble_times(cfg)
-ch.glue(cost.ensemble_glues(ens))
-ch.table(cost.ensemble_display(ens), precision=2)
+ens = cost_of_smoothness.ensemble_times(cfg)
+ch.glue(cost_of_smoothness.ensemble_glues(ens))
+ch.table(cost_of_smoothness.ensemble_display(ens), precision=2)
 
 # %% [markdown]
 # On one thread the {glue:text}`ch7_G` teachers take {glue:text}`ch7_ens_x_one_1t:.1f`× the wall
@@ -179,7 +179,7 @@ ch.table(cost.ensemble_display(ens), precision=2)
 # CPU only.
 
 # %%
-ch.table(cost.roofline_display(ens), precision=2, caption="Ensemble step against the machine's matrix-product rate")
+ch.table(cost_of_smoothness.roofline_display(ens), precision=2, caption="Ensemble step against the machine's matrix-product rate")
 
 # %% [markdown]
 # ## Full training on Concrete (the paper's Figure 2)
@@ -188,9 +188,9 @@ ch.table(cost.roofline_display(ens), precision=2, caption="Ensemble step against
 # ratio divides by the $\lambda = 0$ fit on the same engine.
 
 # %%
-train = cost.concrete_training(cfg, threads)
-ch.glue(cost.training_glues(train))
-ch.table(cost.training_table(train), precision=3, caption="Training wall time (s)")
+train = cost_of_smoothness.concrete_training(cfg, threads)
+ch.glue(cost_of_smoothness.training_glues(train))
+ch.table(cost_of_smoothness.training_table(train), precision=3, caption="Training wall time (s)")
 
 # %% [markdown]
 # Over the $\lambda > 0$ fits ({glue:text}`ch7_train_epochs` epochs each), the median training
@@ -207,7 +207,7 @@ ch.table(cost.training_table(train), precision=3, caption="Training wall time (s
 # *Scaling*: {glue:text}`ch7_scaling_rule`
 
 # %%
-ch.publish(cost.verdicts(setting, grid, train, threads))
+ch.publish(cost_of_smoothness.verdicts(setting, grid, train, threads))
 
 # %% [markdown]
 # **The regularizer costs ~10x training time: {glue:text}`ch7_overhead_verdict`.**

@@ -46,25 +46,25 @@ results_dir = None
 # %%
 import time
 
-import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
 from distillkit.experiments import paper
-from distillkit.book.chapters import robustness as rb
+from distillkit.book import analyses, plots
+from distillkit.book.chapters import robustness
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("08_robustness", globals())
 t0 = time.perf_counter()
-grids = rb.robustness_sweep(profile, datasets=datasets, lams=lams, seeds=seeds,
+grids = robustness.robustness_sweep(profile, datasets=datasets, lams=lams, seeds=seeds,
                             sr_readings=sr_readings, n_jobs=n_jobs)
 seconds = time.perf_counter() - t0
 
 # %%
 main, control, raw = grids["main"], grids["control"], grids["raw"]
-verdicts = rb.verdicts(main, control, raw)
+verdicts = robustness.verdicts(main, control, raw)
 verdict_table = ch.publish(verdicts)
-ch.glue(rb.glues(grids, verdicts), profile=profile, sweep_seconds=seconds)
-rb.grid_table(grids)
+ch.glue(robustness.glues(grids, verdicts), profile=profile, sweep_seconds=seconds)
+ch.table(robustness.grid_table(grids))
 
 # %% [markdown]
 # Profile **{glue:text}`ch8_profile`**: {glue:text}`ch8_n_datasets` data sets,
@@ -82,7 +82,7 @@ rb.grid_table(grids)
 # Table 6, our function gives back the headline:
 
 # %%
-rb.paper_table6()
+ch.table(robustness.paper_table6())
 
 # %% [markdown]
 # Paper reports {glue:text}`ch8_paper_pct:.0f` %; its Table 6 gives
@@ -97,12 +97,11 @@ rb.paper_table6()
 # fixed random generator) as line and band; the median as open markers.
 
 # %%
-summary = rb.grid_summary(grids)
-fig = rb.plot_lambda_curves(summary, names=paper.NAMES)
-plt.show()
+summary = robustness.grid_summary(grids)
+ch.figure(plots.plot_lambda_curves(summary, names=paper.NAMES))
 
 # %%
-rb.student_table(summary)
+ch.table(robustness.student_table(summary))
 
 # %% [markdown]
 # ### Means, medians and blow-ups
@@ -114,7 +113,7 @@ rb.student_table(summary)
 # $R^2$. A few such runs drag a mean far below the median.
 
 # %%
-rb.blowup_table(main)
+ch.table(robustness.blowup_table(main))
 
 # %% [markdown]
 # Over the main grid, {glue:text}`ch8_blowup_frac:.1%` of the runs blow up on some test
@@ -132,22 +131,21 @@ rb.blowup_table(main)
 # more alike than six independent draws.
 
 # %% tags=["output_scroll"]
-comparison = rb.compare_selection(main, control)
-rb.selection_table(comparison)
+comparison = analyses.compare_selection(main, control)
+ch.table(robustness.selection_table(comparison))
 
 # %% [markdown]
 # Per data set and seed above ("first" is the same λ = 0 run in both), the paper's average
 # over data sets per seed below, then per data set averaged over seeds.
 
 # %%
-rb.selection_means(comparison, "seed")
+ch.table(robustness.selection_means(comparison, "seed"))
 
 # %%
-fig = rb.plot_selection_bias(comparison, names=paper.NAMES)
-plt.show()
+ch.figure(plots.plot_selection_bias(comparison, names=paper.NAMES))
 
 # %%
-rb.selection_means(comparison, "dataset")
+ch.table(robustness.selection_means(comparison, "dataset"))
 
 # %% [markdown]
 # ## Honest $\lambda$: chosen on validation, judged on test
@@ -163,15 +161,14 @@ rb.selection_means(comparison, "dataset")
 # $\lambda$ is better on every pair, −1: worse on every pair).
 
 # %%
-honest = rb.honest_lambda(main)
-rb.tests_table(rb.honest_tests(honest))
+honest = analyses.honest_lambda(main)
+ch.table(robustness.tests_table(analyses.honest_tests(honest)))
 
 # %%
-fig = rb.plot_honest(honest, names=paper.NAMES)
-plt.show()
+ch.figure(plots.plot_honest(honest, names=paper.NAMES))
 
 # %%
-rb.chosen_lams(honest)
+ch.table(robustness.chosen_lams(honest))
 
 # %% [markdown]
 # The table lists, seed by seed, the $\lambda$ chosen on validation and the one the
@@ -184,10 +181,10 @@ rb.chosen_lams(honest)
 # over seeds (95 % bootstrap interval over seeds), in % and in absolute $\Delta R^2$.
 
 # %%
-rb.headline_table(rb.headline(main, control))
+ch.table(robustness.headline_table(analyses.headline(main, control)))
 
 # %% mystnb={"markdown_format": "myst"}
-Markdown(rb.improvement_markdown(verdicts[0]))
+Markdown(robustness.improvement_markdown(verdicts[0]))
 
 # %% [markdown]
 # Paper reports **+{glue:text}`ch8_paper_pct:.0f` %** from the best $\lambda$ on test in
@@ -222,14 +219,13 @@ Markdown(rb.improvement_markdown(verdicts[0]))
 # standardized teacher on the same data set and seed. The table below marks each cell.
 
 # %%
-fig = rb.plot_teacher_curves(summary, names=paper.NAMES)
-plt.show()
+ch.figure(plots.plot_teacher_curves(summary, names=paper.NAMES))
 
 # %%
-rb.teacher_competence_table(main, raw)
+ch.table(robustness.teacher_competence_table(main, raw))
 
 # %%
-rb.degradation_table(main, raw)
+ch.table(robustness.degradation_table(main, raw))
 
 # %% [markdown]
 # How good is the teacher to begin with? At $\lambda = 0$ its mean test $R^2$ over data

@@ -51,16 +51,15 @@ results_dir = None
 # %%
 import time
 
-import matplotlib.pyplot as plt
 
-from distillkit.book.chapters import student_ablation as ab
+from distillkit.book.chapters import student_ablation
 from distillkit.experiments import paper
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("09_student_ablation", globals())
 t0 = time.perf_counter()
-df = ab.ablation_sweep(profile, datasets=datasets, lams=lams, seeds=seeds, n_jobs=n_jobs)
-ch.glue(ab.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
+df = student_ablation.ablation_sweep(profile, datasets=datasets, lams=lams, seeds=seeds, n_jobs=n_jobs)
+ch.glue(student_ablation.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
 
 # %% [markdown]
 # Profile **{glue:text}`ch9_profile`**: {glue:text}`ch9_n_runs` runs over
@@ -84,9 +83,9 @@ ch.glue(ab.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
 # distilled student's.
 
 # %%
-verdicts = ab.verdicts(df)
+verdicts = student_ablation.verdicts(df)
 table = ch.publish(verdicts)
-lam0 = ab.lam0_table(df)
+lam0 = student_ablation.lam0_table(df)
 ch.table(lam0.set_index(["dataset", "variant"]), caption="λ = 0, test R² (median over seeds)")
 
 # %% [markdown]
@@ -97,8 +96,7 @@ ch.table(lam0.set_index(["dataset", "variant"]), caption="λ = 0, test R² (medi
 # and XGBoost.
 
 # %%
-fig = ab.lambda_figure(df, names=paper.NAMES)
-plt.show()
+ch.figure(student_ablation.lambda_figure(df, names=paper.NAMES))
 
 # %% [markdown]
 # ## Honest $\lambda$ per student, and distillation against direct fitting
@@ -109,8 +107,8 @@ plt.show()
 # bootstrap interval and the rank-biserial correlation.
 
 # %%
-honest = ab.honest_by_variant(df)
-tests = ab.tests(honest)
+honest = student_ablation.honest_by_variant(df)
+tests = student_ablation.tests(honest)
 ch.table(tests[["variant", "comparison", "n", "median_diff", "median_ci_lo", "median_ci_hi", "p_value",
               "rank_biserial", "significant"]], precision=3)
 
@@ -121,7 +119,7 @@ ch.table(tests[["variant", "comparison", "n", "median_diff", "median_ci_lo", "me
 # linear scaling included), at $\lambda = 0$, at the honest $\lambda$, and fitted directly.
 
 # %%
-ch.table(ab.complexity_table(df, honest), precision=1)
+ch.table(student_ablation.complexity_table(df, honest), precision=1)
 
 # %% [markdown]
 # ## Verdicts

@@ -42,17 +42,16 @@ results_dir = None
 # %%
 import time
 
-import matplotlib.pyplot as plt
 
 from distillkit.datasets import feynman
-from distillkit.book.chapters import ground_truth as rc
+from distillkit.book.chapters import ground_truth
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("10_ground_truth", globals())
 t0 = time.perf_counter()
-df = rc.recovery_sweep(profile, equations=equations, lams=lams, noises=noises, seeds=seeds,
+df = ground_truth.recovery_sweep(profile, equations=equations, lams=lams, noises=noises, seeds=seeds,
                        n_jobs=n_jobs)
-ch.glue(rc.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
+ch.glue(ground_truth.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
 
 # %% [markdown]
 # Profile **{glue:text}`ch10_profile`**: {glue:text}`ch10_n_equations` equations, noise
@@ -106,7 +105,7 @@ ch.table(chosen.assign(operators=[", ".join(o) or "arithmetic only" for o in cho
 # %%
 from distillkit.experiments.pipeline import GROUND_TRUTH_CONFIG
 
-ch.glue(rc.setup_glues(profile))
+ch.glue(ground_truth.setup_glues(profile))
 GROUND_TRUTH_CONFIG
 
 # %% [markdown]
@@ -124,10 +123,10 @@ GROUND_TRUTH_CONFIG
 # * **Distillation beats fitting the noisy data directly.** {glue:text}`ch10_direct_rule`
 
 # %%
-verdicts = rc.verdicts(df)
+verdicts = ground_truth.verdicts(df)
 table = ch.publish(verdicts)
-rates = rc.solution_rates(df)
-ch.glue(rc.rates_glues(rates))
+rates = ground_truth.solution_rates(df)
+ch.glue(ground_truth.rates_glues(rates))
 
 # %% [markdown]
 # ## Solution rate and test $R^2$ against $\lambda$
@@ -138,8 +137,7 @@ ch.glue(rc.rates_glues(rates))
 # on the noisy labels.
 
 # %%
-fig = rc.recovery_figure(df)
-plt.show()
+ch.figure(ground_truth.recovery_figure(df))
 
 # %% [markdown]
 # Rates per student, setting, $\lambda$ and $\gamma$, with 95 % Wilson intervals. The
@@ -149,17 +147,17 @@ plt.show()
 # bias in scale and offset from formulas that are wrong.
 
 # %%
-ch.table(rc.rates_display(rates))
+ch.table(ground_truth.rates_display(rates))
 
 # %%
-ch.table(rc.r2_table(df), precision=4)
+ch.table(ground_truth.r2_table(df), precision=4)
 
 # %% [markdown]
 # Equation by equation (first seed): ✓ symbolic solution, ≈ affine solution only,
 # · neither, ? undecided.
 
 # %% tags=["output_scroll"]
-rc.equation_table(df)
+ch.table(ground_truth.equation_table(df))
 
 # %% [markdown]
 # ## One law up close: $V = q/C$
@@ -169,8 +167,8 @@ rc.equation_table(df)
 # of the table and the acceptance example).
 
 # %%
-volt = rc.volt_cells(profile, n_jobs=n_jobs)
-ch.glue(rc.volt_glues(volt))
+volt = ground_truth.volt_cells(profile, n_jobs=n_jobs)
+ch.glue(ground_truth.volt_glues(volt))
 volt[["teacher budget", "variant", "distilled", "teacher_r2", "student_r2", "formula_compared", "solution",
       "affine_solution", "accuracy_solution"]]
 

@@ -45,15 +45,15 @@ results_dir = None
 import time
 
 
-from distillkit.book.chapters import smoothness_alignment as al
+from distillkit.book.chapters import smoothness_alignment
 from distillkit.book.chapter import Chapter
 from distillkit.stats.metrics import MIN_WILCOXON_N
 
 ch = Chapter("11_smoothness_alignment", globals())
 t0 = time.perf_counter()
-df = al.alignment_sweep(profile, datasets=datasets, lams=lams, seeds=seeds, n_jobs=n_jobs)
-ch.glue(al.run_counts(df), seconds=time.perf_counter() - t0, profile=profile, noise=al.FEYNMAN_NOISE)
-ch.glue(alpha=al.THRESHOLDS["alpha"], min_trials=MIN_WILCOXON_N)  # the tests' thresholds, for the prose
+df = smoothness_alignment.alignment_sweep(profile, datasets=datasets, lams=lams, seeds=seeds, n_jobs=n_jobs)
+ch.glue(smoothness_alignment.run_counts(df), seconds=time.perf_counter() - t0, profile=profile, noise=smoothness_alignment.FEYNMAN_NOISE)
+ch.glue(alpha=smoothness_alignment.THRESHOLDS["alpha"], min_trials=MIN_WILCOXON_N)  # the tests' thresholds, for the prose
 
 # %% [markdown]
 # Profile **{glue:text}`ch11_profile`**: {glue:text}`ch11_n_runs` student fits over
@@ -77,9 +77,9 @@ ch.glue(alpha=al.THRESHOLDS["alpha"], min_trials=MIN_WILCOXON_N)  # the tests' t
 # nodes of the student's expression tree.
 
 # %%
-verdicts = al.verdicts(df)
+verdicts = smoothness_alignment.verdicts(df)
 table = ch.publish(verdicts)
-ch.table(al.tradeoff_table(df).set_index(["student", "penalty", "lam"]), precision=3)
+ch.table(smoothness_alignment.tradeoff_table(df).set_index(["student", "penalty", "lam"]), precision=3)
 
 # %% [markdown]
 # ## The three methods, per student and family
@@ -88,7 +88,7 @@ ch.table(al.tradeoff_table(df).set_index(["student", "penalty", "lam"]), precisi
 # sets and trials; the ranking below uses the per-data-set means.
 
 # %%
-methods = al.method_table(df)
+methods = smoothness_alignment.method_table(df)
 fam = methods.merge(df[["dataset", "family"]].drop_duplicates(), on="dataset")
 ch.table(fam.pivot_table(index=["variant", "family"], columns="method", values="r2"), precision=3)
 
@@ -100,12 +100,11 @@ ch.table(fam.pivot_table(index=["variant", "family"], columns="method", values="
 # told apart by the Nemenyi test at $\alpha$ = {glue:text}`ch11_alpha`.
 
 # %%
-ranked = al.rankings(methods)
-ch.table(al.ranking_table(ranked), precision=3)
+ranked = smoothness_alignment.rankings(methods)
+ch.table(smoothness_alignment.ranking_table(ranked), precision=3)
 
 # %%
-fig = al.ranking_figure(ranked)
-fig
+ch.figure(smoothness_alignment.ranking_figure(ranked))
 
 # %% [markdown]
 # ## Per data set: each penalty against standard over trials
@@ -115,7 +114,7 @@ fig
 # Counts of data sets per outcome:
 
 # %%
-per_ds = al.dataset_tests(methods)
+per_ds = smoothness_alignment.dataset_tests(methods)
 ch.table(per_ds.groupby(["student", "method"]).outcome.value_counts().unstack(fill_value=0))
 
 # %% [markdown]

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from distillkit.experiments import paper
-from distillkit.stats.metrics import best_lambda
+from distillkit.book.analyses import describe, target_label
+from distillkit.stats.metrics import best_lambda, finite_values
 from distillkit.book.show import PAPER, fmt_lam, name_of
 
 READING_COLORS = {"literal": "C0", "converged": "C1"}
@@ -200,7 +201,7 @@ def paper_sweep_points(datasets=None) -> pd.DataFrame:
 def tradeoff_figure(times: pd.DataFrame, overhead: pd.DataFrame, curves: pd.DataFrame, dataset: str):
     """Three panels on one data set: training time (lone teacher fits), teacher R², student R².
 
-    ``times``/``overhead`` from :func:`cost.training_times`/:func:`cost.overhead_ratios`;
+    ``times``/``overhead`` from :func:`distillkit.experiments.timing.training_times`/:func:`cost.overhead_ratios`;
     ``curves`` is :func:`summaries.per_lambda` restricted to ``dataset`` (noise 0).
     """
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
@@ -336,3 +337,118 @@ def noise_figure(noise: pd.DataFrame, dataset: str = "concrete"):
 
 __all__ = ["distillation_gap_figure", "lambda_panels", "paper_sweep_points", "tradeoff_figure", "snr_figure",
            "noise_figure", "lam_axis", "READING_COLORS", "READING_MARKERS"]
+
+
+def _panels(n, width=3.4, height=3.0):
+    import matplotlib.pyplot as plt
+    ncols = min(n, 3) if n > 1 else 1
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False,
+                             constrained_layout=True)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat
+
+
+def _band_panels(s: pd.DataFrame, group: str, style, ylabel: str, title: str, names=None,
+                 medians: bool = False):
+    """One panel per data set: mean line with its 95 % CI band vs λ, one line per ``group``
+    value; ``style(value) -> (color, marker, label)``."""
+    from distillkit.book.plots import lam_axis
+
+    datasets = list(dict.fromkeys(s.dataset))
+    fig, axes = _panels(len(datasets))
+    for ax, ds in zip(axes, datasets):
+        d = s[s.dataset == ds]
+        for value, g in d.groupby(group, sort=True):
+            color, marker, label = style(value)
+            g = g.sort_values("lam")
+            ax.plot(g.lam, g["mean"], marker=marker, color=color, label=label)
+            ax.fill_between(g.lam, g.ci_lo, g.ci_hi, color=color, alpha=0.2)
+            if medians:
+                ax.plot(g.lam, g["median"], ls="none", marker=marker, mfc="none", color=color,
+                        label=label.replace("mean", "median"))
+        lam_axis(ax, d.lam.unique())
+        ax.set_title((names or {}).get(ds, ds))
+        ax.set_ylabel(ylabel)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_lambda_curves(summary: pd.DataFrame, metric: str = "student_r2", names=None):
+    """Mean ± 95 % CI (bands) and median (open markers) of ``metric`` vs λ, per data set,
+    one line per SR reading (standardized y)."""
+    s = summary[(summary.metric == metric)
+                & (summary.scale_target.map(target_label) == "standardized y")]
+
+    from distillkit.book.plots import READING_COLORS, READING_MARKERS
+
+    def style(reading):
+        return (READING_COLORS.get(reading, "gray"), READING_MARKERS.get(reading, "^"),
+                f"{reading}: mean")
+    return _band_panels(s, "sr_reading", style, "student test R² (–)",
+                        "Symbolic student vs λ: mean with 95 % bootstrap interval over seeds",
+                        names, medians=True)
+
+
+def plot_teacher_curves(summary: pd.DataFrame, names=None):
+    """Teacher test R² (mean ± 95 % CI over seeds) vs λ, one line per target scaling."""
+    s = summary[summary.metric == "teacher_r2"].drop_duplicates(["scale_target", "dataset", "lam"])
+
+    def style(scale):
+        label = target_label(scale)
+        return ("tab:green", "o", label) if label == "standardized y" else ("tab:red", "o", label)
+    return _band_panels(s, "scale_target", style, "teacher test R² (–)",
+                        "Teacher vs λ: mean with 95 % bootstrap interval over seeds", names)
+
+
+def plot_selection_bias(comparison: pd.DataFrame, names=None):
+    """Per data set and reading: best-λ (paper) vs best-of-draws (control) ΔR², mean ± CI."""
+    import matplotlib.pyplot as plt
+    readings = sorted(comparison.sr_reading.unique())
+    datasets = list(dict.fromkeys(comparison.dataset))
+    fig, axes = plt.subplots(1, len(readings), figsize=(5.2 * len(readings), 3.6), squeeze=False,
+                             sharey=True, constrained_layout=True)
+    x = np.arange(len(datasets))
+    for ax, reading in zip(axes.flat, readings):
+        c = comparison[comparison.sr_reading == reading]
+        for off, col, color, label in ((-0.2, "delta_lambda", "tab:purple", "best of 6 λ (paper)"),
+                                       (0.2, "delta_control", "tab:gray", "best of 6 SR draws, λ = 0")):
+            stats = [describe(c.loc[c.dataset == ds, col]) for ds in datasets]
+            mean = np.array([s["mean"] for s in stats])
+            err = np.array([[s["mean"] - s["ci_lo"] for s in stats],
+                            [s["ci_hi"] - s["mean"] for s in stats]])
+            ax.bar(x + off, mean, width=0.4, color=color, label=label, yerr=err, capsize=3)
+        ax.set_xticks(x)
+        ax.set_xticklabels([(names or {}).get(d, d) for d in datasets], rotation=30, ha="right")
+        ax.set_title(f"SR reading: {reading}")
+        ax.axhline(0, color="k", lw=0.8)
+    axes.flat[0].set_ylabel("best − first student test R² (ΔR², –)")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("Selection on the test set: λ sweep vs pure SR noise (mean ± 95 % CI over seeds)")
+    return fig
+
+
+def plot_honest(honest: pd.DataFrame, names=None):
+    """Test R² at the validation-chosen λ against λ = 0, one point per (data set, seed)."""
+    import matplotlib.pyplot as plt
+    readings = sorted(honest.sr_reading.unique())
+    fig, axes = plt.subplots(1, len(readings), figsize=(4.4 * len(readings), 4.2), squeeze=False,
+                             constrained_layout=True)
+    markers = dict(zip(dict.fromkeys(honest.dataset), "osD^vP*"))
+    for ax, reading in zip(axes.flat, readings):
+        h = honest[honest.sr_reading == reading]
+        for ds, g in h.groupby("dataset", sort=False):
+            ax.scatter(g.test_base, g.test_honest, marker=markers[ds], alpha=0.75,
+                       label=(names or {}).get(ds, ds))
+        vals = finite_values(np.r_[h.test_base, h.test_honest])
+        lo, hi = (vals.min(), vals.max()) if vals.size else (0, 1)
+        pad = 0.05 * (hi - lo or 1)
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="k", lw=0.8, ls="--")
+        ax.set_xlabel("student test R² at λ = 0 (–)")
+        ax.set_ylabel("student test R² at validation-chosen λ (–)")
+        ax.set_title(f"SR reading: {reading}")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("Honest λ selection: above the diagonal = regularization helped")
+    return fig

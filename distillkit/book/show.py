@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from distillkit.experiments import paper
-from distillkit.students import SR_READINGS
+from distillkit.vocab import SR_READINGS
 
 PAPER = "paper"
 

@@ -30,11 +30,11 @@ def per_lambda(sweep: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _order(df: pd.DataFrame, col: str = "dataset") -> list[str]:
+def in_order(df: pd.DataFrame, col: str = "dataset") -> list[str]:
     return list(dict.fromkeys(df[col]))
 
 
-def _curve(pl: pd.DataFrame, dataset: str, reading: str, value: str = "student_r2",
+def lambda_curve(pl: pd.DataFrame, dataset: str, reading: str, value: str = "student_r2",
            noise: float = 0.0) -> pd.Series:
     sel = pl[(pl.dataset == dataset) & (pl.sr_reading == reading) & np.isclose(pl.noise, noise)]
     return sel.set_index("lam")[value].sort_index()
@@ -52,12 +52,12 @@ def lambda_summary(sweep: pd.DataFrame, noise: float = 0.0) -> pd.DataFrame:
     """
     pl = per_lambda(sweep)
     rows = []
-    for ds in _order(pl):
-        for reading in _order(pl[pl.dataset == ds], "sr_reading"):
-            curve = _curve(pl, ds, reading, noise=noise)
+    for ds in in_order(pl):
+        for reading in in_order(pl[pl.dataset == ds], "sr_reading"):
+            curve = lambda_curve(pl, ds, reading, noise=noise)
             if curve.empty:
                 continue
-            teacher = _curve(pl, ds, reading, "teacher_r2", noise=noise)
+            teacher = lambda_curve(pl, ds, reading, "teacher_r2", noise=noise)
             lam, best = best_lambda(curve)
             lam_any, best_any = best_lambda(curve, exclude_zero=False)
             std = float(curve.loc[0.0])
@@ -83,5 +83,5 @@ def paper_lambda_summary() -> pd.DataFrame:
 
 def average_improvement(summary: pd.DataFrame, column: str = "improvement_pct") -> dict[str, float]:
     """Plain mean over data sets of the per-dataset improvement, per reading (NaNs skipped)."""
-    return {r: float(summary[summary.sr_reading == r][column].mean()) for r in _order(summary, "sr_reading")}
+    return {r: float(summary[summary.sr_reading == r][column].mean()) for r in in_order(summary, "sr_reading")}
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from distillkit.book.build import VERDICTS, write_verdict
+from distillkit.book.protocol import VERDICTS, write_verdict
 
 REPRODUCED, PARTLY, NOT, INCONCLUSIVE = VERDICTS
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """``verdict`` is one of :data:`distillkit.book.build.VERDICTS`; ``key`` names it in glue."""
+    """``verdict`` is one of :data:`distillkit.book.protocol.VERDICTS`; ``key`` names it in glue."""
 
     key: str
     claim: str

@@ -1,6 +1,6 @@
 """The verdict page (``notebooks/00_verdicts``): every chapter's verdicts in one table.
 
-The page reads the verdict files the chapters wrote (:func:`distillkit.book.build.read_verdicts`),
+The page reads the verdict files the chapters wrote (:func:`distillkit.book.protocol.read_verdicts`),
 orders them as the chapters appear in ``_toc.yml``, and shows them as markdown: one table row
 per claim (what the paper reports, what we measure, the rule that decides, the verdict, the
 chapter), the counts per verdict for its prose, notes on missing chapters or a profile
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from distillkit.book.build import (REPO_ROOT, VERDICTS, VERDICTS_NOTEBOOK, read_verdicts, toc_notebooks)
+from distillkit.book.protocol import REPO_ROOT, VERDICTS, VERDICTS_NOTEBOOK, read_verdicts, toc_notebooks
 
 #: symbol and colour per verdict (plain shapes: every text font has them, unlike emoji)
 STYLE = {
@@ -73,9 +73,9 @@ def load(results_dir: str | os.PathLike | None = None, root: Path = REPO_ROOT) -
     verdicts = read_verdicts(results_dir)
     order = {name: i for i, name in enumerate(chapters(root))}
     if len(verdicts):
-        verdicts = verdicts.assign(_order=verdicts.chapter.map(order).fillna(len(order)))
-        verdicts = verdicts.sort_values(["_order", "chapter", "claim"], kind="stable")
-        verdicts = verdicts.drop(columns="_order").reset_index(drop=True)
+        verdicts = verdicts.assign(order=verdicts.chapter.map(order).fillna(len(order)))
+        verdicts = verdicts.sort_values(["order", "chapter", "claim"], kind="stable")
+        verdicts = verdicts.drop(columns="order").reset_index(drop=True)
     for col in OPTIONAL:
         if col not in verdicts:
             verdicts[col] = None

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import math
-import numbers
-import os
-import re
-import urllib.error
 import warnings
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 
-import numpy as np
 import pandas as pd
-import pooch
-from sklearn.model_selection import train_test_split
 
-from distillkit.datasets._registry import (DATASETS, DataError, DataUnavailableError, Dataset, _FILES, _INFO, data_dir, fetch_file)
+from distillkit.datasets._registry import (DATASETS, DataError, DataUnavailableError, Dataset, RAW_FILES, DATASET_INFO, data_dir, fetch_file)
 
 # --------------------------------------------------------------------------
 # Loaders for the built-in datasets
@@ -114,7 +104,7 @@ def _load_cached(name: str, folder: str | None) -> Dataset:
     # must not return data read from the previous folder.
     del folder
     X, y = _LOADERS[name]()
-    info = _INFO[name]
+    info = DATASET_INFO[name]
     X = X.astype(float).reset_index(drop=True)
     X.columns = [str(c) for c in X.columns]
     y = y.astype(float).reset_index(drop=True)
@@ -198,14 +188,14 @@ def list_datasets() -> pd.DataFrame:
 
     rows = []
     for name in DATASETS:
-        info = _INFO[name]
+        info = DATASET_INFO[name]
         rows.append(
             {
                 "name": name,
                 "samples": info.samples,
                 "features": info.features,
                 "file": info.file,
-                "url": _FILES[info.file].url if info.file else None,
+                "url": RAW_FILES[info.file].url if info.file else None,
                 "source": info.source,
             }
         )

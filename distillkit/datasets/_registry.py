@@ -17,21 +17,15 @@ Your own data can be wrapped with :func:`from_frame` or :func:`from_csv`.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import math
-import numbers
 import os
 import re
 import urllib.error
-import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pooch
-from sklearn.model_selection import train_test_split
 
 
 class DataError(ValueError):
@@ -66,7 +60,7 @@ class _RawFile:
     archive_member: str | None = None
 
 
-_FILES: dict[str, _RawFile] = {
+RAW_FILES: dict[str, _RawFile] = {
     f.filename: f
     for f in (
         _RawFile(
@@ -115,7 +109,7 @@ class _Info:
     source: str
 
 
-_INFO: dict[str, _Info] = {
+DATASET_INFO: dict[str, _Info] = {
     "california": _Info(
         20640,
         8,
@@ -263,10 +257,10 @@ def _checksum_error(filename: str, path: Path | str, expected: str, actual: str)
 
 def _raw(filename: str) -> _RawFile:
     try:
-        return _FILES[filename]
+        return RAW_FILES[filename]
     except (KeyError, TypeError):
         raise DataError(
-            f"Unknown raw file {filename!r}; known files are: {', '.join(sorted(_FILES))}."
+            f"Unknown raw file {filename!r}; known files are: {', '.join(sorted(RAW_FILES))}."
         ) from None
 
 
@@ -389,7 +383,7 @@ def verify_files() -> pd.DataFrame:
     """
     folder = data_dir()
     rows = []
-    for raw in _FILES.values():
+    for raw in RAW_FILES.values():
         candidates = ([folder / raw.filename] if folder is not None else []) + [_cached_path(raw)]
         found = next((p for p in candidates if p.is_file()), None)
         if found is None:

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import math
 import numbers
-import os
-import re
-import urllib.error
-import warnings
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-import pooch
 from sklearn.model_selection import train_test_split
 
 from distillkit.datasets._registry import DataError, Dataset

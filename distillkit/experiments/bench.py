@@ -1,5 +1,5 @@
 """What the smoothness penalties cost: per-step timings and ensembles (full lone-teacher
-training runs: :func:`distillkit.book.chapters.cost_of_smoothness.training_times`, which takes the methods below).
+training runs: :func:`distillkit.experiments.timing.training_times`, which takes the methods below).
 
 The paper reports that its regularizer makes training "roughly 10x" slower and that the
 cost grows with the input dimension (Sections 3.2, 4.2, Limitations). This module

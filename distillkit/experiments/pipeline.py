@@ -19,14 +19,15 @@ import time
 from functools import lru_cache
 
 import numpy as np
+
+from distillkit.stats.metrics import r2
 import pandas as pd
-from sklearn.metrics import r2_score
 
 from distillkit.experiments import paper
 from distillkit.datasets import Dataset, Split, load_dataset, split_dataset
 from distillkit.experiments.settings import check_setting
 from distillkit.students import (SR_READINGS, STUDENTS, TreeStudent, linear_baseline, make_student, xgboost_baseline)
-from distillkit.teacher import MLPTeacher, _check_lam, fit_teacher_ensemble
+from distillkit.teacher import MLPTeacher, check_lam, fit_teacher_ensemble
 
 PAPER_LAMS = paper.LAMS  # the paper's λ grid (its Table 6), the book's default grid
 SR_SEED_BASE = 42  # paper Table 5; seed s uses SR random_state 42 + s
@@ -133,9 +134,16 @@ GROUND_TRUTH_CONFIG = {
     "function_set": ("add", "sub", "mul", "div", "sqrt", "log", "exp", "sin", "cos"),
     "operon_function_set": ("add", "sub", "mul", "div", "sqrtabs", "logabs", "exp", "sin", "cos"),
     "operon_protected": False,
-    # a law is the simplest formula that explains the teacher, not its most accurate fit
-    "operon_tolerance": 0.01,
+    # the student (issue 20; benchmarks/ground_truth_budget.py, book/methods.md "Ground truth"):
+    # direct noiseless Operon on 12 equations finds 3 of 12 laws at the real-data budget and
+    # rule (40 000 evaluations, the simplest Pareto member within 0.01 R² of the best) and
+    # 7 of 12 at 150 000 evaluations with the simplest member within 0.001 (~8 s of CPU a fit)
+    "operon_evaluations": 150_000,
+    "operon_tolerance": 0.001,
 }
+#: the students whose direct noiseless fits find laws at an affordable budget (the same
+#: table: gplearn finds 1 of 12 at its paper budget); the others are left out of the verdicts
+GROUND_TRUTH_STUDENTS = ("operon",)
 
 
 def config_for(dataset, profile: str = "paper", **overrides) -> dict:
@@ -161,7 +169,7 @@ def versions() -> dict:
             "scikit-learn": sklearn.__version__, "xgboost": xgboost.__version__}
 
 
-def _dataset(dataset) -> Dataset:
+def dataset_of(dataset) -> Dataset:
     if isinstance(dataset, Dataset):
         return dataset
     if isinstance(dataset, str):
@@ -190,7 +198,7 @@ def make_split(dataset, seed: int, noise: float, config: dict) -> Split:
     kw = {k: config[k] for k in SPLIT_KEYS}
     if isinstance(dataset, str):
         return _split_cached(dataset, int(seed), float(noise), **kw)
-    return split_dataset(_dataset(dataset), seed=int(seed), label_noise=float(noise), **kw)
+    return split_dataset(dataset_of(dataset), seed=int(seed), label_noise=float(noise), **kw)
 
 
 def fit_teachers(dataset, seed: int, noise: float, lams, config: dict, progress=False):
@@ -199,13 +207,6 @@ def fit_teachers(dataset, seed: int, noise: float, lams, config: dict, progress=
     params = {k: config[k] for k in TEACHER_KEYS}
     return fit_teacher_ensemble(split.X_train, split.y_train, list(lams), [int(seed)] * len(lams),
                                 device=config["device"], progress=progress, **params)
-
-
-def _r2(y, pred) -> float:
-    pred = np.asarray(pred, dtype=np.float64)
-    if not np.isfinite(pred).all():
-        return float("-inf")
-    return float(r2_score(y, pred))
 
 
 def check_student(student: str, sr_reading: str) -> str:
@@ -318,16 +319,16 @@ def _student_scores(student, split: Split, fit_targets, reference_test=None) -> 
     # a protected-division formula can explode off the training range: count such points
     centre, spread = float(np.mean(fit_targets)), float(np.std(fit_targets)) or 1.0
     blown = np.abs(np.nan_to_num(s_test, nan=np.inf) - centre) > 10 * spread
-    out = dict(student_r2=_r2(split.y_test, s_test),
-               student_train_r2=_r2(split.y_train, student.predict(split.X_train)),
+    out = dict(student_r2=r2(split.y_test, s_test),
+               student_train_r2=r2(split.y_train, student.predict(split.X_train)),
                student_blowup_frac=float(blown.mean()), formula=student.program_,
                formula_sympy=str(student.formula_), formula_latex=student.formula_latex_,
                complexity=int(student.complexity_), sr_generations=int(student.generations_run_),
                student_seconds=float(student.fit_seconds_))
     if reference_test is not None:
-        out["student_fidelity_r2"] = _r2(reference_test, s_test)
+        out["student_fidelity_r2"] = r2(reference_test, s_test)
     if split.X_val is not None:
-        out["student_val_r2"] = _r2(split.y_val, student.predict(split.X_val))
+        out["student_val_r2"] = r2(split.y_val, student.predict(split.X_val))
     return out
 
 
@@ -336,11 +337,11 @@ def _baselines(split: Split, seed: int, config: dict) -> dict:
         return {}
     xgb = xgboost_baseline(random_state=int(seed)).fit(split.X_train, split.y_train)
     lin = linear_baseline().fit(split.X_train, split.y_train)
-    return dict(xgb_r2=_r2(split.y_test, xgb.predict(split.X_test)),
-                linear_r2=_r2(split.y_test, lin.predict(split.X_test)))
+    return dict(xgb_r2=r2(split.y_test, xgb.predict(split.X_test)),
+                linear_r2=r2(split.y_test, lin.predict(split.X_test)))
 
 
-def _sr_state(seed: int, sr_draw: int) -> int:
+def student_random_state(seed: int, sr_draw: int) -> int:
     return SR_SEED_BASE + int(seed) + SR_DRAW_STRIDE * int(sr_draw)
 
 
@@ -356,25 +357,25 @@ def evaluate(dataset, lam: float, seed: int, noise: float, config: dict, teacher
     """Distil ``teacher`` into the students and score everything on the test split."""
     sr_reading = check_student(student, sr_reading)
     split = make_split(dataset, seed, noise, config)
-    ds = _dataset(dataset)
+    ds = dataset_of(dataset)
     record = {"dataset": ds.name, "lam": float(lam), "seed": int(seed), "noise": float(noise),
               "student": student, "sr_reading": sr_reading, "sr_draw": int(sr_draw), "distilled": True}
     t_train, t_test = teacher.predict(split.X_train), teacher.predict(split.X_test)
-    record.update(teacher_r2=_r2(split.y_test, t_test), teacher_train_r2=_r2(split.y_train, t_train),
+    record.update(teacher_r2=r2(split.y_test, t_test), teacher_train_r2=r2(split.y_train, t_train),
                   teacher_seconds=float(teacher.fit_seconds_),
                   teacher_ensemble_size=int(teacher.ensemble_size_),
                   teacher_jacobian_sq=float(np.mean(teacher.jacobian_sq_norm(split.X_test))))
 
-    sr_state = _sr_state(seed, sr_draw)
+    sr_state = student_random_state(seed, sr_draw)
     fitted = _fitted_student(student, sr_reading, sr_state, config, split, t_train)
     record.update(_student_scores(fitted, split, t_train, reference_test=t_test), sr_random_state=sr_state)
     record.update(ground_truth(dataset, fitted, split, config, record["student_r2"]))
     if split.X_val is not None:
-        record["teacher_val_r2"] = _r2(split.y_val, teacher.predict(split.X_val))
+        record["teacher_val_r2"] = r2(split.y_val, teacher.predict(split.X_val))
 
     tree = TreeStudent(max_leaf_nodes=config["tree_leaves"], random_state=0).fit(split.X_train, t_train)
-    record.update(tree_r2=_r2(split.y_test, tree.predict(split.X_test)),
-                  tree_fidelity_r2=_r2(t_test, tree.predict(split.X_test)), tree_leaves=tree.n_leaves_)
+    record.update(tree_r2=r2(split.y_test, tree.predict(split.X_test)),
+                  tree_fidelity_r2=r2(t_test, tree.predict(split.X_test)), tree_leaves=tree.n_leaves_)
     record.update(_baselines(split, seed, config))
     record.update(_record_tail(split, config), penalty=config["penalty"],
                   jacobian_method=config["jacobian_method"])
@@ -390,8 +391,8 @@ def evaluate_direct(dataset, seed: int, noise: float, config: dict, sr_reading: 
     """
     sr_reading = check_student(student, sr_reading)
     split = make_split(dataset, seed, noise, config)
-    ds = _dataset(dataset)
-    sr_state = _sr_state(seed, sr_draw)
+    ds = dataset_of(dataset)
+    sr_state = student_random_state(seed, sr_draw)
     record = {"dataset": ds.name, "lam": float("nan"), "seed": int(seed), "noise": float(noise),
               "student": student, "sr_reading": sr_reading, "sr_draw": int(sr_draw), "distilled": False}
     fitted = _fitted_student(student, sr_reading, sr_state, config, split, split.y_train)
@@ -413,11 +414,11 @@ def run(dataset, lam: float = 0.0, seed: int = 0, noise: float = 0.0, profile: s
     "gplearn" (the paper's) or "operon"; ``direct=True`` fits it on the training labels
     with no teacher (the control; ``lam`` is then ignored).
     """
-    lam = _check_lam(lam)
+    lam = check_lam(lam)
     if isinstance(noise, bool) or not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     check_student(student, sr_reading)
-    _dataset(dataset)  # fail early on an unknown name
+    dataset_of(dataset)  # fail early on an unknown name
     config = config_for(dataset, profile, **overrides)
     if direct:
         record = evaluate_direct(dataset, seed, noise, config, sr_reading, sr_draw, student)
@@ -433,4 +434,4 @@ def run(dataset, lam: float = 0.0, seed: int = 0, noise: float = 0.0, profile: s
 
 
 __all__ = ["PAPER_LAMS", "PROFILES", "BASE_CONFIG", "profile_settings", "profile_sizes", "resolve_config", "run",
-           "evaluate", "evaluate_direct", "config_for", "GROUND_TRUTH_CONFIG", "DataUnitsStudent", "check_student", "student_label", "build_student", "fit_teachers", "make_split", "versions", "dataset_key"]
+           "evaluate", "evaluate_direct", "config_for", "GROUND_TRUTH_CONFIG", "GROUND_TRUTH_STUDENTS", "DataUnitsStudent", "check_student", "student_label", "build_student", "fit_teachers", "make_split", "versions", "dataset_key"]

@@ -14,8 +14,8 @@ import math
 import re
 from dataclasses import dataclass
 
-PROFILE_NAMES = ("smoke", "paper", "full")  # must match pipeline.PROFILES (a test checks)
-SR_READING_NAMES = ("literal", "converged")  # must match students.SR_READINGS
+from distillkit.vocab import PROFILES as PROFILE_NAMES  # noqa: E402  (pipeline.PROFILES has these keys; a test checks)
+from distillkit.vocab import SR_READINGS as SR_READING_NAMES  # noqa: E402
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}

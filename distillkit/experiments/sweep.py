@@ -29,9 +29,9 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from distillkit.experiments.pipeline import (SPLIT_KEYS, TEACHER_KEYS, _dataset, check_student, config_for, dataset_key, evaluate, evaluate_direct, fit_teachers, profile_settings, resolve_config)
+from distillkit.experiments.pipeline import (SPLIT_KEYS, TEACHER_KEYS, dataset_of, check_student, config_for, dataset_key, evaluate, evaluate_direct, fit_teachers, profile_settings, resolve_config)
 from distillkit.students import SR_READINGS, STUDENT_VERSIONS
-from distillkit.teacher import _check_lam
+from distillkit.teacher import check_lam
 
 CACHE_SCHEMA = 3  # bump when a record's meaning changes, so old caches are not reused
 # 3: records carry `student` and `distilled`; direct (no-teacher) cells
@@ -165,7 +165,7 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
     :func:`distillkit.experiments.pipeline.run`.
     """
     settings = profile_settings(profile)
-    lams = [_check_lam(lam) for lam in (settings["lams"] if lams is None else lams)]
+    lams = [check_lam(lam) for lam in (settings["lams"] if lams is None else lams)]
     seeds = [int(s) for s in (settings["seeds"] if seeds is None else seeds)]
     noises = [float(a) for a in noises]
     if any(not np.isfinite(a) or a < 0 for a in noises):
@@ -177,7 +177,7 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
         datasets = [datasets]
     datasets = list(datasets)
     for ds in datasets:
-        _dataset(ds)  # unknown names fail here, before any work
+        dataset_of(ds)  # unknown names fail here, before any work
     resolve_config(profile, **overrides)  # bad settings fail here, before any work
     configs = {dataset_key(ds): config_for(ds, profile, **overrides) for ds in datasets}
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()

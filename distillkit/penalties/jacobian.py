@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import torch
 
-METHODS = ("exact", "autograd", "projection", "jacrev", "jacfwd")
+from distillkit.vocab import JACOBIAN_METHODS as METHODS
 
 
 def _as_2d_out(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

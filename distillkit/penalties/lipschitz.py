@@ -58,7 +58,7 @@ import torch
 
 from distillkit.penalties.jacobian import METHODS, jacobian_sq_norms
 
-PENALTIES = ("jacobian", "lipschitz", "lipschitz_bound")
+from distillkit.vocab import PENALTIES
 
 
 def check_penalty(penalty: str, jacobian_method: str = "exact") -> None:

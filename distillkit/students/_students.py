@@ -33,8 +33,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-SR_READINGS = ("literal", "converged")
-STUDENTS = ("gplearn", "operon")
+from distillkit.symbolic.programs import program_tokens
+from distillkit.vocab import SR_READINGS, STUDENTS
 #: bumped when a student's implementation changes its results (part of the sweep cache key)
 STUDENT_VERSIONS = {"operon": 2}  # 2: the subsample spans every input's range
 
@@ -104,10 +104,6 @@ def program_to_sympy(program: str, feature_names=None, simplify: bool = True,
         expr = sympy.expand(expr)
     # 4 significant digits for display (digits=None: full precision, for scoring)
     return expr if digits is None else round_floats(expr, digits)
-
-
-def program_tokens(program: str) -> list[str]:
-    return [t for t in program.replace("(", " ").replace(")", " ").replace(",", " ").split() if t]
 
 
 def _is_var(token: str) -> bool:

@@ -40,9 +40,11 @@ import numpy as np
 import sympy
 
 from distillkit.stats.metrics import r2
-from distillkit.symbolic import _prove, _screen
-from distillkit.symbolic._prove import MAX_NODES, WORK_CALLS, OutOfWork
-from distillkit.symbolic._screen import EXACT_TOL, FLOAT_TOL, SCREEN_DPS, SCREEN_POINTS, NotEvaluable
+from distillkit.symbolic._prove import (MAX_NODES, WORK_CALLS, OutOfWork, bounded, nodes, prove_difference,
+                                       prove_ratio, srbench_expanded, srbench_simplified)
+from distillkit.symbolic._prove import round_constants as round_exact
+from distillkit.symbolic._screen import (EXACT_TOL, FLOAT_TOL, SCREEN_DPS, SCREEN_POINTS, NotEvaluable,
+                                        difference_constant, evaluate, ratio_constant, screen_points)
 
 __all__ = [
     "ACCURACY_R2",
@@ -166,7 +168,7 @@ def to_standard_units(expr, scaling=None, *, feature_names=None, x_mean=None, x_
 def round_constants(expr, digits: int = DEFAULT_DIGITS, zero_below: float = ZERO_BELOW):
     """Floats rounded to ``digits`` significant digits, as exact rationals; ``|c| <
     zero_below`` becomes 0. Integers and rationals already exact (``1/2``) are kept."""
-    return _prove.round_constants(_as_expr(expr, {}), digits, zero_below)
+    return round_exact(_as_expr(expr, {}), digits, zero_below)
 
 
 def _as_expr(expr, symbols: dict):
@@ -198,16 +200,16 @@ def symbolic_match(true_expr, student_expr, unrounded=None, digits: int = DEFAUL
     simplify with the floats, *then* round the residual's constants. :func:`score_formula`
     runs the numerical screen first and hands sympy only its candidates.
     """
-    steps = [("difference", _prove.prove_difference, (true_expr, student_expr)),
-             ("ratio", _prove.prove_ratio, (true_expr, student_expr))]
+    steps = [("difference", prove_difference, (true_expr, student_expr)),
+             ("ratio", prove_ratio, (true_expr, student_expr))]
     if unrounded is not None and unrounded.atoms(sympy.Float):
         steps += [(kind, prove, (true_expr, unrounded, kind, digits, zero_below))
-                  for prove in (_prove.srbench_expanded, _prove.srbench_simplified)
+                  for prove in (srbench_expanded, srbench_simplified)
                   for kind in ("difference", "ratio")]
     ran_out = False
     for kind, prove, args in steps:
         try:
-            if _prove.bounded(prove, *args, calls=calls):
+            if bounded(prove, *args, calls=calls):
                 return kind
         except OutOfWork:
             ran_out = True
@@ -271,21 +273,21 @@ def _candidates(law, rounded, unrounded, symbols: dict, intervals) -> list[str]:
     ``exact difference``, ``exact ratio`` (rounded constants), ``float difference``,
     ``float ratio`` (SRBench's simplify-then-round order). Raises NotEvaluable."""
     names = [symbols[n] for n in sorted(symbols)]
-    points = _screen.screen_points(names, intervals)
-    law_values = _screen.evaluate(law, names, points)
+    points = screen_points(names, intervals)
+    law_values = evaluate(law, names, points)
     if law_values is None:
         raise ValueError(f"the law {law} is not real and finite on its own intervals.")
     out = []
-    values = _screen.evaluate(rounded, names, points)
+    values = evaluate(rounded, names, points)
     if values is not None:
-        out += ["exact difference"] * _screen.difference_constant(law_values, values, EXACT_TOL)
-        out += ["exact ratio"] * _screen.ratio_constant(law_values, values, EXACT_TOL)
+        out += ["exact difference"] * difference_constant(law_values, values, EXACT_TOL)
+        out += ["exact ratio"] * ratio_constant(law_values, values, EXACT_TOL)
     if unrounded.atoms(sympy.Float) and unrounded != rounded:
-        values = _screen.evaluate(unrounded, names, points)
+        values = evaluate(unrounded, names, points)
         if values is not None:
             # numerically close either way: sympy tries both forms (rounding decides which holds)
-            if (_screen.difference_constant(law_values, values, FLOAT_TOL)
-                    or _screen.ratio_constant(law_values, values, FLOAT_TOL)):
+            if (difference_constant(law_values, values, FLOAT_TOL)
+                    or ratio_constant(law_values, values, FLOAT_TOL)):
                 out += ["float difference", "float ratio"]
     return out
 
@@ -297,9 +299,9 @@ def _steps(candidates, law, rounded, unrounded, digits, zero_below):
     for cand in [c for c in candidates if c.startswith("exact")]:
         kind = cand.split()[1]
         shape = law - rounded if kind == "difference" else rounded / law
-        prove = _prove.prove_difference if kind == "difference" else _prove.prove_ratio
+        prove = prove_difference if kind == "difference" else prove_ratio
         out.append((cand, kind, shape, prove, (law, rounded)))
-    for prove in (_prove.srbench_expanded, _prove.srbench_simplified):
+    for prove in (srbench_expanded, srbench_simplified):
         for cand in [c for c in candidates if c.startswith("float")]:
             kind = cand.split()[1]
             shape = law - unrounded if kind == "difference" else unrounded / law
@@ -311,11 +313,11 @@ def _confirm(candidates, law, rounded, unrounded, digits, zero_below) -> tuple[s
     """(kind, undecided reason): sympy, bounded by work, on the screen's candidates."""
     reasons = []
     for cand, kind, shape, prove, args in _steps(candidates, law, rounded, unrounded, digits, zero_below):
-        if _prove.nodes(shape) > MAX_NODES:
+        if nodes(shape) > MAX_NODES:
             reasons.append("size")
             continue
         try:
-            if _prove.bounded(prove, *args):
+            if bounded(prove, *args):
                 return kind, None
         except OutOfWork:
             reasons.append("work")

@@ -37,13 +37,13 @@ from __future__ import annotations
 
 from distillkit.penalties.jacobian import METHODS
 from distillkit.penalties.lipschitz import PENALTIES
-from distillkit.teacher.engines import (ENGINES, AutogradEngine, Engine, FastEngine, _Chunk, fast_engine_applies, make_engine)
-from distillkit.teacher.estimator import (MLPTeacher, _check_lam, _check_X_y, _seed_of, fit_teacher, fit_teacher_ensemble)
-from distillkit.teacher.network import MLP, _linear, relu_mask, resolve_device
-from distillkit.teacher.optim import _NO_FUSED_ADAM, ADAM_BETAS, ADAM_EPS, _adam_step
+from distillkit.teacher.engines import (ENGINES, AutogradEngine, Engine, FastEngine, fast_engine_applies, make_engine)
+from distillkit.teacher.estimator import (MLPTeacher, check_lam, fit_teacher, fit_teacher_ensemble)
+from distillkit.teacher.network import MLP, relu_mask, resolve_device
+from distillkit.teacher.optim import ADAM_BETAS, ADAM_EPS
 from distillkit.teacher.training import EnsembleFit, epoch_permutations, train_ensemble, train_mlp
 
 __all__ = ["MLP", "MLPTeacher", "fit_teacher", "fit_teacher_ensemble", "train_mlp", "resolve_device",
            "FastEngine", "AutogradEngine", "Engine", "make_engine", "fast_engine_applies",
            "epoch_permutations", "train_ensemble", "EnsembleFit", "relu_mask", "ENGINES",
-           "PENALTIES", "METHODS", "ADAM_BETAS", "ADAM_EPS"]
+           "PENALTIES", "METHODS", "ADAM_BETAS", "ADAM_EPS", "check_lam"]

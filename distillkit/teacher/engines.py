@@ -12,9 +12,9 @@ import torch
 from distillkit.penalties.jacobian import exact_sq_norms, grad_sq_norms, jacobian_sq_norms
 from distillkit.penalties.lipschitz import bound_penalty, check_penalty, top_right_singular_vector
 from distillkit.teacher.network import MLP
-from distillkit.teacher.optim import ADAM_BETAS, ADAM_EPS, _adam_step
+from distillkit.teacher.optim import ADAM_BETAS, ADAM_EPS, adam_step
 
-ENGINES = ("auto", "fast", "autograd")
+from distillkit.vocab import ENGINES
 
 
 @runtime_checkable
@@ -342,7 +342,7 @@ class FastEngine:
             XT, yb = XT.index_select(0, self._inverse), yb.index_select(0, self._inverse)
         self.slot = i
         self._forward_backward(XT, yb)
-        _adam_step(self.theta, self.grad, self.exp_avg, self.exp_avg_sq, self.step_t, self.lr)
+        adam_step(self.theta, self.grad, self.exp_avg, self.exp_avg_sq, self.step_t, self.lr)
 
     def end_epoch(self) -> torch.Tensor:
         """Mean training loss of the epoch per member, (G,)."""

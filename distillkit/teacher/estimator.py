@@ -41,7 +41,7 @@ def _check_X_y(X, y=None):
     return X, y
 
 
-def _check_lam(lam) -> float:
+def check_lam(lam) -> float:
     if isinstance(lam, bool) or not isinstance(lam, Real) or not math.isfinite(lam) or lam < 0:
         raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
     return float(lam)
@@ -125,7 +125,7 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
 
     def _validate_params(self):
         """Check every parameter (in ``fit``, as scikit-learn does: ``__init__`` only stores)."""
-        _check_lam(self.lam)
+        check_lam(self.lam)
         check_penalty(self.penalty, self.jacobian_method)
         try:
             hidden = tuple(self.hidden_layer_sizes)
@@ -182,7 +182,7 @@ class MLPTeacher(RegressorMixin, BaseEstimator):
             raise ValueError("MLPTeacher requires y to be passed, but the target y is None")
         X, y = _check_X_y(X, y)
         seed = _seed_of(self.random_state)
-        fit = self._train(X, y, [_check_lam(self.lam)], [seed], progress=progress)
+        fit = self._train(X, y, [check_lam(self.lam)], [seed], progress=progress)
         self._set_fitted(fit, 0, seed, X.shape[1], float(np.var(y, dtype=np.float64)))
         _warn_diverged([self])
         return self
@@ -244,7 +244,7 @@ def fit_teacher_ensemble(X, y, lams, seeds, progress: bool = False, **params) ->
     ``fit_seconds_`` is the ensemble time divided by G and ``ensemble_size_`` is G.
     """
     template = MLPTeacher(**params)
-    lams = [_check_lam(lam) for lam in np.atleast_1d(lams).tolist()]
+    lams = [check_lam(lam) for lam in np.atleast_1d(lams).tolist()]
     seeds = list(np.broadcast_to(np.atleast_1d(seeds), (len(lams),)).tolist())
     if len(lams) == 0:
         raise ValueError("lams is empty")

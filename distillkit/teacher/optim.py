@@ -11,7 +11,7 @@ ADAM_EPS = 1e-8
 _NO_FUSED_ADAM: set[str] = set()  # device types where torch has no fused Adam kernel
 
 
-def _adam_step(param, grad, exp_avg, exp_avg_sq, step_t, lr, fused: bool | None = None):
+def adam_step(param, grad, exp_avg, exp_avg_sq, step_t, lr, fused: bool | None = None):
     """One Adam step (torch defaults: betas 0.9/0.999, eps 1e-8, no weight decay) on flat
     tensors: torch's fused kernel where the device has one (``fused=None``), else the
     same update in a few in-place ops."""

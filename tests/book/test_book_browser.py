@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from distillkit.book.build import html_dir, toc_files
+from distillkit.book.protocol import html_dir, toc_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

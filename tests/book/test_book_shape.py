@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from distillkit.book.build import VERDICTS, VERDICTS_NOTEBOOK, toc_notebooks
+from distillkit.book.protocol import VERDICTS, VERDICTS_NOTEBOOK, toc_notebooks
 
 pytestmark = pytest.mark.slow
 

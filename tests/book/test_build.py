@@ -11,23 +11,24 @@ from pathlib import Path
 import pytest
 
 from distillkit.book import build as book
+from distillkit.book import protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_write_and_read_verdicts(tmp_path, monkeypatch):
     monkeypatch.setenv("DISTILLKIT_PROFILE", "smoke")
-    p1 = book.write_verdict("Student R² improves by 120 % on average", "not reproduced",
+    p1 = protocol.write_verdict("Student R² improves by 120 % on average", "not reproduced",
                             "mean +12 % over 5 datasets", chapter="03_lambda_sweep",
                             results_dir=tmp_path, paper="+120 %", ours="+12 %")
-    p2 = book.write_verdict("Teacher accuracy is unchanged", "reproduced", "ΔR² < 0.01",
+    p2 = protocol.write_verdict("Teacher accuracy is unchanged", "reproduced", "ΔR² < 0.01",
                             chapter="02_regularization_tradeoffs", results_dir=tmp_path)
     assert p1.parent == tmp_path / "verdicts" and p1.suffix == ".json"
     assert json.loads(p1.read_text())["profile"] == "smoke"
     # same (chapter, claim) overwrites
-    book.write_verdict("Teacher accuracy is unchanged", "partly reproduced", "x",
+    protocol.write_verdict("Teacher accuracy is unchanged", "partly reproduced", "x",
                        chapter="02_regularization_tradeoffs", results_dir=tmp_path)
-    df = book.read_verdicts(tmp_path)
+    df = protocol.read_verdicts(tmp_path)
     assert list(df["chapter"]) == ["02_regularization_tradeoffs", "03_lambda_sweep"]
     assert df.loc[0, "verdict"] == "partly reproduced"
     assert df.loc[1, "paper"] == "+120 %"
@@ -37,14 +38,14 @@ def test_write_and_read_verdicts(tmp_path, monkeypatch):
 
 def test_read_verdicts_empty_and_env(tmp_path, monkeypatch):
     monkeypatch.setenv("DISTILLKIT_RESULTS", str(tmp_path))
-    df = book.read_verdicts()
+    df = protocol.read_verdicts()
     assert df.empty and "verdict" in df.columns
-    book.write_verdict("c", "inconclusive", "e", chapter="01_naive_pipeline")
-    assert (tmp_path / "verdicts").is_dir() and len(book.read_verdicts()) == 1
+    protocol.write_verdict("c", "inconclusive", "e", chapter="01_naive_pipeline")
+    assert (tmp_path / "verdicts").is_dir() and len(protocol.read_verdicts()) == 1
 
 
 def test_toc_lists_all_chapters():
-    names = book.toc_notebooks(ROOT)
+    names = protocol.toc_notebooks(ROOT)
     assert names[0] == "00_verdicts"
     on_disk = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
     assert names == sorted(names) == on_disk
@@ -84,15 +85,15 @@ HEADER = """\
 def test_missing_toc_notebook_is_a_clear_error(tmp_path):
     root = _mini_repo(tmp_path, {"01_ok": HEADER})
     (root / "_toc.yml").write_text((root / "_toc.yml").read_text() + "  - file: notebooks/02_missing\n")
-    with pytest.raises(book.BookError, match=r"notebooks/02_missing"):
-        book.check_toc(root)
+    with pytest.raises(protocol.BookError, match=r"notebooks/02_missing"):
+        protocol.check_toc(root)
 
 
 @pytest.mark.slow
 def test_failing_cell_stops_build_with_one_line(tmp_path):
     ok = HEADER + """
     # %%
-    from distillkit.book.build import write_verdict
+    from distillkit.book.protocol import write_verdict
     write_verdict("claim A", "reproduced", f"profile={profile}", chapter="01_ok", results_dir=results_dir)
     """
     bad = HEADER.replace("    results_dir = None\n", "") + """
@@ -114,7 +115,7 @@ def test_failing_cell_stops_build_with_one_line(tmp_path):
     out = root / "_build"
     assert (out / "src" / "notebooks" / "02_bad.ipynb").is_file()  # partial notebook kept
     assert (root / "notebooks" / "01_ok.ipynb").is_file()  # paired by the sync step
-    verdict = book.read_verdicts(out / "results")
+    verdict = protocol.read_verdicts(out / "results")
     assert list(verdict["evidence"]) == ["profile=smoke"]
     timings = json.loads((out / "timings.json").read_text())
     assert timings["failed"] == "02_bad" and "01_ok" in timings["notebooks_s"]
@@ -164,9 +165,12 @@ def test_unknown_glue_key_fails_the_html_build(tmp_path):
     html = (out / "_build" / "html" / "notebooks" / "page.html").read_text()
     assert re.search(r"The answer is <span[^>]*>42</span>", html)
     _glue_page(src / "notebooks" / "page.ipynb", "no_such_key")
-    with pytest.raises(book.BookError, match=r"1 Sphinx warning\(s\)"):
+    with pytest.raises(protocol.BookError, match=r"1 Sphinx warning\(s\)"):
         book.build_html(src, out)
     assert "No key 'no_such_key' found in glue data" in (out / "jupyter-book.log").read_text()
+    # `--only` on a fresh checkout renders never-executed pages bare: not fatal there
+    book.build_html(src, out, strict=False)
+    assert (out / "_build" / "html" / "notebooks" / "page.html").is_file()
 
 
 # =============================================================================================

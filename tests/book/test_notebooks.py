@@ -9,7 +9,7 @@ import pytest
 jupytext = pytest.importorskip("jupytext")
 nbformat = pytest.importorskip("nbformat")
 
-from distillkit.book.build import toc_notebooks
+from distillkit.book.protocol import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
 NB_DIR = ROOT / "notebooks"
@@ -83,7 +83,7 @@ def test_toc_notebooks_exist():
 
 
 def test_toc_prose_pages_exist():
-    from distillkit.book.build import toc_files
+    from distillkit.book.protocol import toc_files
 
     missing = [f for f in toc_files(ROOT) if f.startswith("book/") and not (ROOT / f"{f}.md").is_file()]
     assert not missing, missing

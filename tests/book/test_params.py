@@ -7,6 +7,7 @@ import pytest
 matplotlib.use("Agg")
 
 from distillkit.stats import metrics
+from distillkit.symbolic import programs
 from distillkit.book import params
 
 
@@ -23,7 +24,7 @@ def test_parameter_parsing():
     with pytest.raises(ValueError):
         params.resolve_lams("smoke", [0.1])
     assert params.resolve_readings('["converged"]') == ("converged",)
-    assert metrics.program_complexity("sub(X0, add(mul(0.5, X1), mul(0.2, X3)))") == 9
+    assert programs.program_complexity("sub(X0, add(mul(0.5, X1), mul(0.2, X3)))") == 9
 
 
 # =============================================================================================

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from distillkit.book import verdict_page as vp
-from distillkit.book.build import VERDICTS, write_verdict
+from distillkit.book.protocol import VERDICTS, write_verdict
 
 TOC = """format: jb-book
 root: book/intro

@@ -102,8 +102,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def _patch_file(monkeypatch, filename, **changes):
-    raw = dataclasses.replace(data._FILES[filename], **changes)
-    monkeypatch.setitem(data._FILES, filename, raw)
+    raw = dataclasses.replace(data.RAW_FILES[filename], **changes)
+    monkeypatch.setitem(data.RAW_FILES, filename, raw)
     return raw
 
 
@@ -263,7 +263,7 @@ def test_bad_checksum_in_data_dir(monkeypatch, tmp_path, offline):
     target.write_bytes(bytes(content))
     monkeypatch.setenv("DISTILLKIT_DATA", str(folder))
 
-    expected = data._FILES["abalone.data"].sha256
+    expected = data.RAW_FILES["abalone.data"].sha256
     with pytest.raises(ChecksumError) as err:
         load_dataset("abalone")
     msg = str(err.value)
@@ -289,7 +289,7 @@ def test_missing_and_offline(empty_data_dir, offline, dataset, filename):
         load_dataset(dataset)
     msg = str(err.value)
     assert filename in msg
-    assert data._FILES[filename].url in msg
+    assert data.RAW_FILES[filename].url in msg
     assert "set DISTILLKIT_DATA to a folder holding it" in msg
     assert len(offline) == 1  # fell back to exactly one download attempt
 

@@ -11,7 +11,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from distillkit.penalties.jacobian import frobenius_reference
-from distillkit.teacher import (MLP, AutogradEngine, FastEngine, MLPTeacher, _adam_step, epoch_permutations, fit_teacher, fit_teacher_ensemble, make_engine, relu_mask, resolve_device, train_mlp)
+from distillkit.teacher.optim import adam_step
+from distillkit.teacher import (MLP, AutogradEngine, FastEngine, MLPTeacher, epoch_permutations, fit_teacher, fit_teacher_ensemble, make_engine, relu_mask, resolve_device, train_mlp)
 
 
 def _data(n=240, d=5, seed=0):
@@ -83,7 +84,7 @@ def test_manual_adam_matches_fused_and_torch():
     for fused in (True, False):
         p, m, v, t = p0.clone(), torch.zeros(50), torch.zeros(50), torch.zeros(())
         for g in grads:
-            _adam_step(p, g, m, v, t, 1e-2, fused=fused)
+            adam_step(p, g, m, v, t, 1e-2, fused=fused)
         states[fused] = p
     q = p0.clone().requires_grad_(True)
     opt = torch.optim.Adam([q], lr=1e-2)

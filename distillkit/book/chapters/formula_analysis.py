@@ -7,18 +7,21 @@ SR reading (the one that reproduces the pattern of the paper's Table 6):
 """
 from __future__ import annotations
 
+import functools
+
 import math
 
 import numpy as np
 import pandas as pd
 
 from distillkit.experiments import paper
-from distillkit.book.chapters.lambda_sweep import primary_reading
+from distillkit.book.analyses import primary_reading
 from distillkit.book.competence import competence_note, competence_table, competent_cells
-from distillkit.stats.metrics import program_complexity, spearman
+from distillkit.stats.metrics import spearman
+from distillkit.symbolic.programs import program_complexity
 from distillkit.book.show import PAPER, fmt_lam, name_of, ours_label
 from distillkit.students import SR_READINGS
-from distillkit.book.summaries import _order, lambda_summary, paper_curve, per_lambda
+from distillkit.book.summaries import in_order, lambda_summary, paper_curve, per_lambda
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 
 THRESHOLDS = {
@@ -36,9 +39,8 @@ RULES = {
 }
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 def formula_table(sweep: pd.DataFrame, dataset: str = "concrete", seed: int | None = None) -> pd.DataFrame:
@@ -58,7 +60,7 @@ def formula_table(sweep: pd.DataFrame, dataset: str = "concrete", seed: int | No
             rows.append(dict(teacher=p.teacher, source=PAPER, lam=p.lam, program=p.formula,
                              complexity=program_complexity(p.formula), student_r2=float(t6.get(p.lam, math.nan)),
                              latex=None))
-    for reading in _order(df, "sr_reading"):
+    for reading in in_order(df, "sr_reading"):
         s = summ[(summ.dataset == dataset) & (summ.sr_reading == reading)].iloc[0]
         for kind, lam in (("standard", 0.0), ("regularized", s.best_lam)):
             r = df[(df.sr_reading == reading) & np.isclose(df.lam, lam) & (df.seed == seed)]
@@ -103,7 +105,7 @@ def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: p
     focus_out = focus is not None and focus in left_out
     s = summary[summary.sr_reading == reading].set_index("dataset").best_lam
     simpler = {}
-    for ds in _order(c):
+    for ds in in_order(c):
         cc = c[c.dataset == ds].set_index("lam").complexity
         if ds in s.index and np.isfinite(s[ds]):
             simpler[ds] = bool(cc.loc[s[ds]] < cc.loc[0.0])

@@ -19,6 +19,8 @@ inherits the teacher's small bias in scale and offset from one that is wrong.
 """
 from __future__ import annotations
 
+import functools
+
 import math
 import zlib
 
@@ -111,9 +113,8 @@ def rates_glues(rates: pd.DataFrame) -> dict:
             "acc": " | ".join(f"γ = {g:g}: {rates_text(rates, g, 'accuracy_rate')}" for g in noises)}
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 def sizes(profile: str) -> dict:

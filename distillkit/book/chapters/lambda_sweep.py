@@ -11,6 +11,8 @@ the paper's):
 """
 from __future__ import annotations
 
+import functools
+
 import math
 
 import numpy as np
@@ -18,11 +20,12 @@ import pandas as pd
 
 from distillkit.book import competence as _competence
 from distillkit.experiments import paper
+from distillkit.book.analyses import primary_reading, table6_pattern, table6_reading
 from distillkit.book.competence import competent_cells
-from distillkit.stats.metrics import best_lambda, modal_count
+from distillkit.stats.metrics import best_lambda
 from distillkit.book.show import PAPER, fmt_lam, name_of, ours_label
 from distillkit.students import SR_READINGS
-from distillkit.book.summaries import (_order, average_improvement, lambda_summary, paper_curve, paper_lambda_summary, per_lambda)
+from distillkit.book.summaries import in_order, average_improvement, lambda_summary, paper_curve, paper_lambda_summary, per_lambda
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 
 THRESHOLDS = {
@@ -48,9 +51,8 @@ RULES = {
 }
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 def table2(sweep: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +62,7 @@ def table2(sweep: pd.DataFrame) -> pd.DataFrame:
     cols = ["teacher R²", "standard student R² (λ=0)", "best λ>0", "best regularized student R²",
             "improvement (%)"]
     rows = []
-    for ds in _order(ours):
+    for ds in in_order(ours):
         if ds in pap.index:
             p = pap.loc[ds]
             rows.append((name_of(ds), PAPER, p.teacher_r2, p.student_r2_standard, p.best_lam, p.student_r2_best,
@@ -69,7 +71,7 @@ def table2(sweep: pd.DataFrame) -> pd.DataFrame:
             rows.append((name_of(ds), ours_label(o.sr_reading), o.teacher_r2, o.student_r2_standard, o.best_lam,
                          o.student_r2_best, o.improvement_pct))
     avg = average_improvement(ours)
-    paper_ds = [d for d in _order(ours) if d in pap.index]
+    paper_ds = [d for d in in_order(ours) if d in pap.index]
     rows.append(("average", PAPER, *[math.nan] * 4, float(pap.loc[paper_ds].improvement_pct.mean())
                  if paper_ds else math.nan))
     for reading, v in avg.items():
@@ -86,61 +88,11 @@ def table6(sweep: pd.DataFrame) -> pd.DataFrame:
     wide.columns = [ours_label(c) for c in wide.columns]
     wide = wide.reset_index()
     wide = wide.merge(paper.TABLE6.rename(columns={"student_r2": PAPER}), on=["dataset", "lam"], how="left")
-    order = {d: i for i, d in enumerate(_order(pl))}
+    order = {d: i for i, d in enumerate(in_order(pl))}
     wide = wide.sort_values(["dataset", "lam"], key=lambda s: s.map(order) if s.name == "dataset" else s)
     wide["dataset"] = wide.dataset.map(name_of)
     wide = wide.rename(columns={"lam": "λ"})
     return wide.set_index(["dataset", "λ"])[[PAPER] + [c for c in wide.columns if c.startswith("ours")]]
-
-
-def table6_pattern(sweep: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
-    """How many λ values share the modal student R² per data set: paper vs each reading.
-
-    The paper's Table 6 repeats one student R² across many λ (e.g. Wine Quality Red:
-    0.1788 at all six), which is what an SR run that stops after its first generation
-    produces. Ours is counted per seed (after rounding to ``decimals``, like Table 6) and
-    averaged over seeds. The last row ("share of cells") is the total modal count divided
-    by the number of (data set, λ) cells, comparable between grids of different sizes.
-    """
-    df = sweep[np.isclose(sweep.noise, 0.0)] if "noise" in sweep else sweep
-    rows = {}
-    for ds in _order(df):
-        d = df[df.dataset == ds]
-        row = {}
-        if ds in set(paper.TABLE6.dataset):
-            pc = paper_curve(ds)
-            row["paper: λ values"] = len(pc)
-            row[PAPER] = modal_count(pc.to_numpy(), decimals)
-        row["ours: λ values"] = d.lam.nunique()
-        for reading in _order(d, "sr_reading"):
-            dr = d[d.sr_reading == reading]
-            row[ours_label(reading)] = float(np.mean([modal_count(g.sort_values("lam").student_r2, decimals)
-                                                      for _, g in dr.groupby("seed")]))
-        rows[name_of(ds)] = row
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = "dataset"
-    cols = [c for c in ("paper: λ values", PAPER, "ours: λ values") if c in out.columns]
-    out = out[cols + [c for c in out.columns if c not in cols]]
-    share = {}
-    for c in out.columns:
-        if c.endswith("λ values"):
-            continue
-        n_col = "paper: λ values" if c == PAPER else "ours: λ values"
-        ok = out[c].notna()
-        share[c] = float(out.loc[ok, c].sum() / out.loc[ok, n_col].sum()) if ok.any() else math.nan
-    share_row = pd.DataFrame(share, index=["share of cells"])
-    return pd.concat([out, share_row.reindex(columns=out.columns)])
-
-
-def table6_reading(pattern: pd.DataFrame) -> str:
-    """The SR reading whose share of repeated cells is closest to the paper's (ties: literal)."""
-    share = pattern.loc["share of cells"]
-    candidates = [c for c in pattern.columns if c.startswith("ours (")]
-    if not candidates:
-        raise ValueError("the pattern table has no 'ours (...)' column")
-    target = share[PAPER]
-    best = min(candidates, key=lambda c: (abs(share[c] - target), SR_READINGS.index(c[6:-1])))
-    return best[6:-1]
 
 
 def verdict_average_improvement(ours, paper_value: float = paper.AVERAGE_IMPROVEMENT_PCT,
@@ -199,16 +151,10 @@ def verdict_dataset_dependent(summary: pd.DataFrame, reading: str, n_lams_pos: i
 # --------------------------------------------------------------------------------------
 # the chapter's numbers, figure and verdicts
 # --------------------------------------------------------------------------------------
-def primary_reading(sweep: pd.DataFrame) -> str:
-    """The SR reading whose Table 6 pattern is closest to the paper's (the one every
-    chapter's verdicts use): ``table6_reading(table6_pattern(sweep))``; the sweep's first
-    reading when the paper has no Table 6 row for any of its data sets."""
-    pattern = table6_pattern(sweep)
-    return table6_reading(pattern) if PAPER in pattern.columns else str(sweep.sr_reading.iloc[0])
 
 
 def _readings(sweep: pd.DataFrame, readings) -> list[str]:
-    return list(_order(sweep, "sr_reading") if readings is None else readings)
+    return list(in_order(sweep, "sr_reading") if readings is None else readings)
 
 
 def _grid(sweep: pd.DataFrame, grid) -> list[float]:

@@ -7,6 +7,8 @@ One verdict (rule in :data:`RULES`, thresholds in :data:`THRESHOLDS`):
 """
 from __future__ import annotations
 
+import functools
+
 import math
 
 import numpy as np
@@ -17,7 +19,7 @@ from distillkit.experiments import paper
 from distillkit.book.competence import competent_cells
 from distillkit.book.show import PAPER, name_of, ours_label
 from distillkit.students import SR_READINGS
-from distillkit.book.summaries import _order, per_lambda
+from distillkit.book.summaries import in_order, per_lambda
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 
 #: the data sets of the paper's Table 1
@@ -39,9 +41,8 @@ RULES = {
 }
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 def student_model(reading: str) -> str:
@@ -58,10 +59,10 @@ def distillation_gap(sweep: pd.DataFrame) -> pd.DataFrame:
     pl = per_lambda(sweep)
     pl = pl[(pl.lam == 0) & np.isclose(pl.noise, 0.0)]
     rows = []
-    for ds in _order(pl):
+    for ds in in_order(pl):
         d = pl[pl.dataset == ds]
         rows.append((ds, "teacher", "ours", float(d.teacher_r2.iloc[0])))
-        for reading in _order(d, "sr_reading"):
+        for reading in in_order(d, "sr_reading"):
             rows.append((ds, student_model(reading), "ours",
                          float(d[d.sr_reading == reading].student_r2.iloc[0])))
         if "xgb_r2" in d:
@@ -81,7 +82,7 @@ def distillation_gap(sweep: pd.DataFrame) -> pd.DataFrame:
 def table1(sweep: pd.DataFrame, datasets=TABLE1_DATASETS) -> pd.DataFrame:
     """Paper Table 1 with ours beside it: rows (data set, source), columns teacher / SR / XGBoost R²."""
     gap = distillation_gap(sweep)
-    readings = _order(sweep, "sr_reading")
+    readings = in_order(sweep, "sr_reading")
     rows = []
     for ds in [d for d in datasets if d in set(gap.dataset)]:
         g = gap[gap.dataset == ds]

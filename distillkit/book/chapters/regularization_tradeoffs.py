@@ -10,11 +10,13 @@ Verdicts (rules in :data:`RULES`, thresholds in :data:`THRESHOLDS`), on the focu
              0.10 to nearly 0.60", under the primary SR reading (the one whose Table 6
              pattern is closest to the paper's).
 
-The chapter's training times are lone-teacher fits (:func:`distillkit.book.chapters.cost_of_smoothness.training_times`),
+The chapter's training times are lone-teacher fits (:func:`distillkit.experiments.timing.training_times`),
 not the sweep's batched ones; :func:`timing_glues` and :func:`failed_penalty_notes` say what
 the prose and the book print about them.
 """
 from __future__ import annotations
+
+import functools
 
 import math
 
@@ -23,7 +25,7 @@ import pandas as pd
 
 from distillkit.book import competence as _competence
 from distillkit.experiments import paper
-from distillkit.book.chapters.lambda_sweep import primary_reading
+from distillkit.book.analyses import DROP_TOL, primary_reading
 from distillkit.book.competence import competent_cells
 from distillkit.stats.metrics import best_lambda
 from distillkit.book.show import fmt_lam, name_of
@@ -31,7 +33,7 @@ from distillkit.students import SR_READINGS
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 
 THRESHOLDS = {
-    "drop_tol": 0.02,  # largest teacher R² drop below λ = 0 that still counts as "no degradation"
+    "drop_tol": DROP_TOL,  # largest teacher R² drop below λ = 0 that still counts as "no degradation"
     "drop_loose": 0.05,  # ... and that counts as a partial reproduction
     "peak_lam": 0.001,  # the paper's best λ on Concrete (Figure 2)
     "peak_from": 0.10,  # the paper's standard student R² on Concrete
@@ -57,9 +59,8 @@ RULES = {
 }
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 def verdict_teacher_stable(curve: pd.Series, tol: float = THRESHOLDS["drop_tol"],
@@ -193,9 +194,9 @@ def timing_epochs(profile: str, epochs=None) -> tuple[int, int]:
 
 def lone_teacher_times(focus: str, profile: str, lams=None, seeds=None, penalties=("exact", "jacfwd"),
                        repeats: int = 3, epochs=None) -> pd.DataFrame:
-    """:func:`distillkit.book.chapters.cost_of_smoothness.training_times` with the chapter's parameters resolved: the
+    """:func:`distillkit.experiments.timing.training_times` with the chapter's parameters resolved: the
     profile's first seed, ``epochs`` capped at the budget (:func:`timing_epochs`)."""
-    from distillkit.book.chapters.cost_of_smoothness import training_times
+    from distillkit.experiments.timing import training_times
     from distillkit.book.params import as_list, resolve_seeds
 
     return training_times(focus, lams=lams, penalties=as_list(penalties), repeats=int(repeats), profile=profile,

@@ -39,36 +39,32 @@ pipeline; here it becomes NaN (left out of means and tests) and is counted by
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from distillkit.book import competence
 from distillkit.experiments import paper
 from distillkit.book import params
-from distillkit.book.chapters import regularization_tradeoffs as tradeoffs
-from distillkit.stats.metrics import (MIN_WILCOXON_N, bootstrap_ci, finite_values, improvement_pct, paired_test)
-from distillkit.experiments.pipeline import PAPER_LAMS, profile_settings
+from distillkit.book.analyses import (ALPHA, DROP_TOL, GRID_OVERRIDES, MIN_SEEDS_FOR_VERDICT, N_DRAWS,
+                                      VALIDATION_SIZE, blowups, finite_r2, grid_seeds, headline,
+                                      honest_lambda, honest_tests, paper_style_improvement,
+                                      summarize_by_lambda, target_label, teacher_degradation)
+from distillkit.stats.metrics import (MIN_WILCOXON_N)
+from distillkit.experiments.pipeline import profile_settings
 from distillkit.book.show import paper_names
 from distillkit.book.verdict import Verdict, rule_text
 
-#: validation share carved from the training part (the test split is untouched)
-VALIDATION_SIZE = 0.2
-#: SR random states per teacher in the selection-bias control (= number of λ values)
-N_DRAWS = len(PAPER_LAMS)
-#: settings shared by every grid of this chapter (XGBoost/linear baselines are not used here)
-GRID_OVERRIDES = {"validation_size": VALIDATION_SIZE, "baselines": False}
 #: a teacher "degrades" at λ if its mean paired test-R² drop exceeds this and the CI excludes 0;
 #: the same drop chapter 02 tolerates on one seed (one number for one claim)
-TEACHER_TOLERANCE = tradeoffs.THRESHOLDS["drop_tol"]
+TEACHER_TOLERANCE = DROP_TOL
 #: target standard deviation of the second target-scaling arm (the standardized one is 1):
 #: the largest scale at which the paper's budget (100 epochs, Adam 1e-3) still fits every
 #: data set within 0.05 R² at λ = 0 (book/methods.md, "The second target scale")
 ALT_TARGET_SD = 2.0
-#: fewer seeds than this and a verdict is "inconclusive"
-MIN_SEEDS_FOR_VERDICT = 3
 #: the paper's headline (Abstract, Section 4.2)
 PAPER_IMPROVEMENT_PCT = paper.AVERAGE_IMPROVEMENT_PCT
-ALPHA = 0.05
 
 #: every number a verdict's rule uses (the ``verdict_*`` functions take their defaults here)
 THRESHOLDS = {
@@ -105,21 +101,14 @@ RULES = {
         "fewer than {min_seeds} seeds."),
 }
 
-KEYS = ["sr_reading", "dataset", "seed"]
 
-
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 # --------------------------------------------------------------------------------------
 # the grids
 # --------------------------------------------------------------------------------------
-def resolve_seeds(profile: str, seeds=None) -> list[int]:
-    """:func:`distillkit.book.params.resolve_seeds` with the profile's ``robustness_seeds`` as
-    default (None: those; an int n: ``range(n)``; a list as is), as a list."""
-    return list(params.resolve_seeds(profile, seeds, key="robustness_seeds"))
 
 
 def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=None,
@@ -141,7 +130,7 @@ def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=Non
     lams = list(profile_settings(profile)["lams"] if lams is None else params.as_list(lams))
     if 0.0 not in [float(lam) for lam in lams]:
         raise ValueError("the λ grid must contain 0 (the standard pipeline)")
-    seeds = resolve_seeds(profile, seeds)
+    seeds = grid_seeds(profile, seeds)
     sr_readings = list(params.resolve_readings(sr_readings))
     common = dict(profile=profile, seeds=seeds, cache_dir=cache_dir, n_jobs=n_jobs,
                   backend=backend, progress=progress, **{**GRID_OVERRIDES, **overrides})
@@ -157,216 +146,8 @@ def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=Non
 
 
 # --------------------------------------------------------------------------------------
-# basic statistics
-# --------------------------------------------------------------------------------------
-def _describe(values, prefix: str = "") -> dict:
-    a = finite_values(values)
-    lo, hi = bootstrap_ci(a)
-    return {f"{prefix}n": int(a.size), f"{prefix}mean": float(a.mean()) if a.size else np.nan,
-            f"{prefix}ci_lo": lo, f"{prefix}ci_hi": hi,
-            f"{prefix}median": float(np.median(a)) if a.size else np.nan}
-
-
-def _clean(df: pd.DataFrame) -> pd.DataFrame:
-    """Non-finite R² (a formula that returned inf/NaN) -> NaN."""
-    df = df.copy()
-    for col in ("student_r2", "teacher_r2", "student_val_r2", "teacher_val_r2"):
-        if col in df:
-            v = pd.to_numeric(df[col], errors="coerce").astype(float)
-            df[col] = v.where(np.isfinite(v))
-    if "scale_target" not in df:
-        df["scale_target"] = True
-    return df
-
-
-def summarize_by_lambda(df: pd.DataFrame, metrics=("student_r2", "teacher_r2"),
-                        by=("scale_target", "sr_reading", "dataset", "lam")) -> pd.DataFrame:
-    """Mean, 95 % bootstrap interval (over seeds) and median per group, long format.
-
-    One row per (group, metric) with columns ``n, mean, ci_lo, ci_hi, median``.
-    """
-    df = _clean(df)
-    by = [b for b in by if b in df]
-    rows = []
-    for key, g in df.groupby(by, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        for m in metrics:
-            rows.append({**dict(zip(by, key)), "metric": m, **_describe(g[m])})
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------
-# the paper's "best λ" improvement and the selection-bias control
-# --------------------------------------------------------------------------------------
-def paper_style_improvement(df: pd.DataFrame, candidate: str = "lam", baseline=0.0,
-                            value: str = "student_r2") -> pd.DataFrame:
-    """The paper's Table 2 arithmetic, per (reading, data set, seed).
-
-    ``first`` is ``value`` at ``candidate == baseline`` (λ = 0), ``best`` its maximum over
-    all candidates (selected on the *test* R², as the paper does);
-    ``pct = (best - first) / |first| * 100`` and ``delta = best - first``.
-    """
-    df = _clean(df)
-    keys = [k for k in KEYS if k in df]
-    rows = []
-    for key, g in df.groupby(keys, sort=True):
-        first = g.loc[np.isclose(g[candidate].astype(float), float(baseline)), value]
-        if first.empty:
-            continue
-        first = float(first.iloc[0])
-        vals = g[value].astype(float)
-        best = float(vals.max()) if vals.notna().any() else np.nan
-        pick = g.loc[vals.idxmax(), candidate] if vals.notna().any() else np.nan
-        rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,))),
-                     "first": first, "best": best, "best_" + candidate: pick,
-                     "delta": best - first, "pct": improvement_pct(best, first)})
-    return pd.DataFrame(rows)
-
-
-def selection_bias(df_draws: pd.DataFrame) -> pd.DataFrame:
-    """Expected "improvement" from picking the best of the SR draws on an unregularized teacher.
-
-    Exactly :func:`paper_style_improvement` with the SR draw in place of λ (draw 0 is
-    the standard run), on the λ = 0 rows.
-    """
-    d = df_draws[np.isclose(df_draws["lam"].astype(float), 0.0)]
-    return paper_style_improvement(d, candidate="sr_draw", baseline=0)
-
-
-def average_over_datasets(per_cell: pd.DataFrame, cols=("pct", "delta")) -> pd.DataFrame:
-    """Per (reading, seed): the mean over data sets (the paper's "average improvement")."""
-    keys = [k for k in ("sr_reading", "seed") if k in per_cell]
-    return per_cell.groupby(keys, sort=True)[list(cols)].mean().reset_index()
-
-
-def compare_selection(main: pd.DataFrame, control: pd.DataFrame) -> pd.DataFrame:
-    """Per (reading, data set, seed): best-λ improvement beside the best-of-draws control."""
-    lam = paper_style_improvement(main)
-    ctl = selection_bias(control)
-    return lam.merge(ctl, on=KEYS, suffixes=("_lambda", "_control"))
-
-
-# --------------------------------------------------------------------------------------
-# honest λ: choose by validation, judge on test
-# --------------------------------------------------------------------------------------
-def honest_lambda(df: pd.DataFrame, criterion: str = "student_val_r2", value: str = "student_r2",
-                  baseline: float = 0.0) -> pd.DataFrame:
-    """Per (reading, data set, seed): choose λ by ``criterion`` (validation R²), report test R².
-
-    Ties go to the smaller λ (the standard pipeline wins unless strictly beaten on
-    validation). Columns: ``lam_honest``, ``test_honest``, ``test_base`` (λ = 0),
-    ``lam_oracle``/``test_oracle`` (best by test, the paper's choice), ``delta``, ``pct``.
-    """
-    df = _clean(df)
-    if criterion not in df:
-        raise ValueError(f"records have no {criterion!r}: run the grid with validation_size > 0")
-    rows = []
-    for key, g in df.groupby(KEYS, sort=True):
-        g = g.sort_values("lam", kind="stable")
-        base = g[np.isclose(g["lam"].astype(float), baseline)]
-        if base.empty:
-            continue
-        crit = g[criterion].astype(float).fillna(-np.inf).to_numpy()
-        i = int(np.argmax(crit))  # first maximum = smallest λ among ties
-        test = g[value].astype(float).to_numpy()
-        j = int(np.nanargmax(test)) if np.isfinite(test).any() else 0
-        t_h, t_b = float(test[i]), float(base[value].iloc[0])
-        rows.append({**dict(zip(KEYS, key)), "lam_honest": float(g["lam"].iloc[i]),
-                     "val_honest": float(crit[i]), "test_honest": t_h, "test_base": t_b,
-                     "lam_oracle": float(g["lam"].iloc[j]), "test_oracle": float(test[j]),
-                     "delta": t_h - t_b, "pct": improvement_pct(t_h, t_b)})
-    return pd.DataFrame(rows)
-
-
-def honest_tests(honest: pd.DataFrame) -> pd.DataFrame:
-    """:func:`distillkit.stats.metrics.paired_test` of test R² at the honest λ vs λ = 0, pooled
-    and per data set."""
-    rows = []
-    for reading, g in honest.groupby("sr_reading", sort=True):
-        rows.append({"sr_reading": reading, "dataset": "all (pooled)",
-                     **paired_test(g["test_honest"], g["test_base"])})
-        for ds, h in g.groupby("dataset", sort=True):
-            rows.append({"sr_reading": reading, "dataset": ds,
-                         **paired_test(h["test_honest"], h["test_base"])})
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------
-# the teacher across λ, and blow-ups
-# --------------------------------------------------------------------------------------
-def _scale_value(scale):
-    """A ``scale_target`` value as recorded: a bool stays a bool, a number a float."""
-    return bool(scale) if isinstance(scale, (bool, np.bool_)) else float(scale)
-
-
-def teacher_degradation(df: pd.DataFrame, tol: float = THRESHOLDS["teacher_tol"]) -> pd.DataFrame:
-    """Per (target scaling, data set, λ > 0): paired teacher test-R² change vs λ = 0 over seeds.
-
-    ``degraded`` is True when the mean drop exceeds ``tol`` *and* the bootstrap 95 %
-    interval of the paired difference lies below 0.
-    """
-    df = _clean(df)
-    t = df.drop_duplicates(["scale_target", "dataset", "seed", "lam"])  # same teacher per reading
-    rows = []
-    for (scale, ds), g in t.groupby(["scale_target", "dataset"], sort=True):
-        base = g[np.isclose(g["lam"], 0.0)].set_index("seed")["teacher_r2"]
-        for lam, h in g[~np.isclose(g["lam"], 0.0)].groupby("lam", sort=True):
-            h = h.set_index("seed")["teacher_r2"]
-            seeds = h.index.intersection(base.index)
-            d = (h.loc[seeds] - base.loc[seeds]).to_numpy()
-            s = _describe(d)
-            rows.append({"scale_target": _scale_value(scale), "dataset": ds, "lam": float(lam),
-                         "teacher_r2_base": float(base.loc[seeds].mean()),
-                         "teacher_r2": float(h.loc[seeds].mean()), "n": s["n"],
-                         "mean_diff": s["mean"], "ci_lo": s["ci_lo"], "ci_hi": s["ci_hi"],
-                         "median_diff": s["median"],
-                         "degraded": bool(s["mean"] < -tol and s["ci_hi"] < 0)})
-    return pd.DataFrame(rows)
-
-
-def blowups(df: pd.DataFrame) -> pd.DataFrame:
-    """How often the student misbehaves on test, per (data set, reading).
-
-    ``blowup``: some test prediction lies more than 10 sd of the teacher's training
-    predictions away from their mean (record field ``student_blowup_frac`` > 0);
-    ``negative``: test R² < 0; ``nonfinite``: predictions not finite. Means and
-    medians of the test R² show how much the tails move the mean.
-    """
-    rows = []
-    for (ds, reading), g in df.groupby(["dataset", "sr_reading"], sort=True):
-        r2 = pd.to_numeric(g["student_r2"], errors="coerce").astype(float).to_numpy()
-        fin = r2[np.isfinite(r2)]
-        blow = pd.to_numeric(g["student_blowup_frac"], errors="coerce").fillna(0).to_numpy() > 0
-        rows.append({"dataset": ds, "sr_reading": reading, "cells": len(g),
-                     "blowup": int(blow.sum()), "blowup_frac": float(blow.mean()),
-                     "negative": int((fin < 0).sum()), "negative_frac": float((r2 < 0).mean()),
-                     "nonfinite": int((~np.isfinite(r2)).sum()),
-                     "mean_r2": float(fin.mean()) if fin.size else np.nan,
-                     "median_r2": float(np.median(fin)) if fin.size else np.nan})
-    return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------------------
 # headline numbers and verdicts
 # --------------------------------------------------------------------------------------
-def headline(main: pd.DataFrame, control: pd.DataFrame) -> pd.DataFrame:
-    """Per reading: paper-style (best-λ by test), control and honest-λ improvement.
-
-    Each is averaged over data sets per seed, then over seeds (mean, bootstrap CI over
-    seeds), both in % (the paper's unit) and in absolute ΔR².
-    """
-    per = {"best λ by test (paper's procedure)": paper_style_improvement(main),
-           "best of 6 SR draws at λ = 0 (control)": selection_bias(control),
-           "λ chosen on validation (honest)": honest_lambda(main)}
-    rows = []
-    for what, cells in per.items():
-        if cells.empty:
-            continue
-        avg = average_over_datasets(cells)
-        for reading, g in avg.groupby("sr_reading", sort=True):
-            rows.append({"sr_reading": reading, "procedure": what, "seeds": len(g),
-                         **_describe(g["pct"], "pct_"), **_describe(g["delta"], "delta_")})
-    return pd.DataFrame(rows)
 
 
 def _combine(verdicts: list[str]) -> str:
@@ -381,7 +162,7 @@ def student_competence(main: pd.DataFrame, tol: float = THRESHOLDS["competence_t
     Seed mean of the λ = 0 student test R² against the paper's λ = 0 student (Table 2)
     minus ``tol`` (:func:`distillkit.book.competence.reference_competence`, kind ``student``).
     """
-    base = _clean(main)
+    base = finite_r2(main)
     base = base[np.isclose(base["lam"].astype(float), 0.0)]
     return competence.reference_competence(base, "student", "student_r2", tol)
 
@@ -455,21 +236,13 @@ def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
             "n_seeds": n_seeds, "competence": comp}
 
 
-def target_label(scale) -> str:
-    """How a ``scale_target`` value reads: True standardized, False raw, k centred with sd k."""
-    if isinstance(scale, (bool, np.bool_)):
-        return "standardized y" if scale else "raw y"
-    k = float(scale)
-    return "standardized y" if k == 1.0 else f"centred y, sd {k:g}"
-
-
 def teacher_cells(main: pd.DataFrame, raw: pd.DataFrame, tol: float = THRESHOLDS["teacher_tol"],
                   competence_tol: float = THRESHOLDS["competence_tol"]):
     """``(competence, degradation)`` of the teacher verdict: the λ = 0 teacher competence of
     every (target scaling, data set, seed) cell of both arms
     (:func:`distillkit.book.competence.teacher_competence`), and :func:`teacher_degradation` on
     the competent cells only."""
-    both = _clean(pd.concat([main, raw], ignore_index=True))
+    both = finite_r2(pd.concat([main, raw], ignore_index=True))
     comp = competence.teacher_competence(both, competence_tol)
     ok = comp[comp.competent][["scale_target", "dataset", "seed"]]
     return comp, teacher_degradation(both.merge(ok, on=["scale_target", "dataset", "seed"]), tol)
@@ -491,7 +264,7 @@ def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = THRESHOL
     ``MIN_SEEDS_FOR_VERDICT`` seeds.
     """
     comp, deg = teacher_cells(main, raw, tol, competence_tol)
-    arms = [True] + [s for s in dict.fromkeys(_clean(raw)["scale_target"]) if target_label(s)
+    arms = [True] + [s for s in dict.fromkeys(finite_r2(raw)["scale_target"]) if target_label(s)
                      != "standardized y"] if len(raw) else [True]
     if len(arms) == 1:
         arms.append(False)
@@ -614,7 +387,7 @@ def grid_table(grids: dict) -> pd.DataFrame:
     """The chapter's three grids: records and what each varies."""
     main, control, raw = grids["main"], grids["control"], grids["raw"]
     n = {c: main[c].nunique() for c in ("dataset", "lam", "seed", "sr_reading")}
-    alt = ", ".join(target_label(s) for s in dict.fromkeys(_clean(raw).scale_target)) or "not run"
+    alt = ", ".join(target_label(s) for s in dict.fromkeys(finite_r2(raw).scale_target)) or "not run"
     return pd.DataFrame({
         "grid": ["main (standardized y)", f"control: λ = 0, SR draws 1-{N_DRAWS - 1}",
                  "second target scale (literal)"],
@@ -715,14 +488,13 @@ def improvement_markdown(verdict: Verdict) -> str:
 
 def teacher_competence_table(main: pd.DataFrame, raw: pd.DataFrame):
     """λ = 0 teacher test R² per (data set, seed) and target scaling, and whether the cell
-    is competent (a styled pivot table)."""
+    is competent (a pivot table)."""
     comp, _ = teacher_cells(main, raw)
     comp = comp.assign(target=comp.scale_target.map(target_label),
                        competent=np.where(comp.competent, "yes", "NO: left out"))
     return (paper_names(comp)
             .pivot_table(index=["dataset", "seed"], columns="target",
-                         values=["teacher_r2", "competent"], aggfunc="first")
-            .style.format(precision=3))
+                         values=["teacher_r2", "competent"], aggfunc="first"))
 
 
 def degradation_table(main: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
@@ -736,119 +508,6 @@ def degradation_table(main: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # figures
 # --------------------------------------------------------------------------------------
-def _panels(n, width=3.4, height=3.0):
-    import matplotlib.pyplot as plt
-    ncols = min(n, 3) if n > 1 else 1
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False,
-                             constrained_layout=True)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    return fig, axes.flat
-
-
-def _band_panels(s: pd.DataFrame, group: str, style, ylabel: str, title: str, names=None,
-                 medians: bool = False):
-    """One panel per data set: mean line with its 95 % CI band vs λ, one line per ``group``
-    value; ``style(value) -> (color, marker, label)``."""
-    from distillkit.book.plots import lam_axis
-
-    datasets = list(dict.fromkeys(s.dataset))
-    fig, axes = _panels(len(datasets))
-    for ax, ds in zip(axes, datasets):
-        d = s[s.dataset == ds]
-        for value, g in d.groupby(group, sort=True):
-            color, marker, label = style(value)
-            g = g.sort_values("lam")
-            ax.plot(g.lam, g["mean"], marker=marker, color=color, label=label)
-            ax.fill_between(g.lam, g.ci_lo, g.ci_hi, color=color, alpha=0.2)
-            if medians:
-                ax.plot(g.lam, g["median"], ls="none", marker=marker, mfc="none", color=color,
-                        label=label.replace("mean", "median"))
-        lam_axis(ax, d.lam.unique())
-        ax.set_title((names or {}).get(ds, ds))
-        ax.set_ylabel(ylabel)
-    axes[0].legend(fontsize=7)
-    fig.suptitle(title)
-    return fig
-
-
-def plot_lambda_curves(summary: pd.DataFrame, metric: str = "student_r2", names=None):
-    """Mean ± 95 % CI (bands) and median (open markers) of ``metric`` vs λ, per data set,
-    one line per SR reading (standardized y)."""
-    s = summary[(summary.metric == metric)
-                & (summary.scale_target.map(target_label) == "standardized y")]
-
-    from distillkit.book.plots import READING_COLORS, READING_MARKERS
-
-    def style(reading):
-        return (READING_COLORS.get(reading, "gray"), READING_MARKERS.get(reading, "^"),
-                f"{reading}: mean")
-    return _band_panels(s, "sr_reading", style, "student test R² (–)",
-                        "Symbolic student vs λ: mean with 95 % bootstrap interval over seeds",
-                        names, medians=True)
-
-
-def plot_teacher_curves(summary: pd.DataFrame, names=None):
-    """Teacher test R² (mean ± 95 % CI over seeds) vs λ, one line per target scaling."""
-    s = summary[summary.metric == "teacher_r2"].drop_duplicates(["scale_target", "dataset", "lam"])
-
-    def style(scale):
-        label = target_label(scale)
-        return ("tab:green", "o", label) if label == "standardized y" else ("tab:red", "o", label)
-    return _band_panels(s, "scale_target", style, "teacher test R² (–)",
-                        "Teacher vs λ: mean with 95 % bootstrap interval over seeds", names)
-
-
-def plot_selection_bias(comparison: pd.DataFrame, names=None):
-    """Per data set and reading: best-λ (paper) vs best-of-draws (control) ΔR², mean ± CI."""
-    import matplotlib.pyplot as plt
-    readings = sorted(comparison.sr_reading.unique())
-    datasets = list(dict.fromkeys(comparison.dataset))
-    fig, axes = plt.subplots(1, len(readings), figsize=(5.2 * len(readings), 3.6), squeeze=False,
-                             sharey=True, constrained_layout=True)
-    x = np.arange(len(datasets))
-    for ax, reading in zip(axes.flat, readings):
-        c = comparison[comparison.sr_reading == reading]
-        for off, col, color, label in ((-0.2, "delta_lambda", "tab:purple", "best of 6 λ (paper)"),
-                                       (0.2, "delta_control", "tab:gray", "best of 6 SR draws, λ = 0")):
-            stats = [_describe(c.loc[c.dataset == ds, col]) for ds in datasets]
-            mean = np.array([s["mean"] for s in stats])
-            err = np.array([[s["mean"] - s["ci_lo"] for s in stats],
-                            [s["ci_hi"] - s["mean"] for s in stats]])
-            ax.bar(x + off, mean, width=0.4, color=color, label=label, yerr=err, capsize=3)
-        ax.set_xticks(x)
-        ax.set_xticklabels([(names or {}).get(d, d) for d in datasets], rotation=30, ha="right")
-        ax.set_title(f"SR reading: {reading}")
-        ax.axhline(0, color="k", lw=0.8)
-    axes.flat[0].set_ylabel("best − first student test R² (ΔR², –)")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle("Selection on the test set: λ sweep vs pure SR noise (mean ± 95 % CI over seeds)")
-    return fig
-
-
-def plot_honest(honest: pd.DataFrame, names=None):
-    """Test R² at the validation-chosen λ against λ = 0, one point per (data set, seed)."""
-    import matplotlib.pyplot as plt
-    readings = sorted(honest.sr_reading.unique())
-    fig, axes = plt.subplots(1, len(readings), figsize=(4.4 * len(readings), 4.2), squeeze=False,
-                             constrained_layout=True)
-    markers = dict(zip(dict.fromkeys(honest.dataset), "osD^vP*"))
-    for ax, reading in zip(axes.flat, readings):
-        h = honest[honest.sr_reading == reading]
-        for ds, g in h.groupby("dataset", sort=False):
-            ax.scatter(g.test_base, g.test_honest, marker=markers[ds], alpha=0.75,
-                       label=(names or {}).get(ds, ds))
-        vals = finite_values(np.r_[h.test_base, h.test_honest])
-        lo, hi = (vals.min(), vals.max()) if vals.size else (0, 1)
-        pad = 0.05 * (hi - lo or 1)
-        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="k", lw=0.8, ls="--")
-        ax.set_xlabel("student test R² at λ = 0 (–)")
-        ax.set_ylabel("student test R² at validation-chosen λ (–)")
-        ax.set_title(f"SR reading: {reading}")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle("Honest λ selection: above the diagonal = regularization helped")
-    return fig
 
 
 __all__ = ["robustness_sweep", "resolve_seeds", "summarize_by_lambda",

@@ -16,7 +16,7 @@ pipeline. This module runs that design with our own choices where the abstract i
   so the Lipschitz arm trains only λ > 0; sizes per profile in :data:`SIZES`;
 * **methods** (:func:`method_table`): per (data set, trial, student), "standard" (λ = 0),
   "Jacobian" and "Lipschitz" with λ chosen on the validation split
-  (:func:`distillkit.book.chapters.robustness.honest_lambda`; ties go to the smaller λ);
+  (:func:`distillkit.book.analyses.honest_lambda`; ties go to the smaller λ);
 * **statistics**: :mod:`distillkit.stats.ranking` (Wilcoxon + Holm per data set, Friedman, Nemenyi,
   critical-difference diagram);
 * **verdicts** (:func:`verdicts`), rules in :data:`RULES`, thresholds in :data:`THRESHOLDS`.
@@ -27,6 +27,8 @@ opens a ``dask.distributed.Client`` on that scheduler and runs every fit there (
 """
 from __future__ import annotations
 
+import functools
+
 import os
 from contextlib import contextmanager
 
@@ -34,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from distillkit.stats import ranking
-from distillkit.book.chapters import robustness as rb
+from distillkit.book import analyses
 from distillkit.experiments.pipeline import PAPER_LAMS, profile_sizes, student_label
 from distillkit.book.verdict import Verdict, rule_text
 
@@ -84,9 +86,8 @@ RULES = {
 }
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 # --------------------------------------------------------------------------------------
@@ -146,7 +147,7 @@ def alignment_sweep(profile: str = "paper", datasets=None, lams=None, seeds=None
     lams = [float(v) for v in (s["lams"] if lams is None else lams)]
     if 0.0 not in lams:
         raise ValueError("the λ grid must contain 0 (the standard pipeline)")
-    seeds = rb.resolve_seeds(profile, s["seeds"] if seeds is None else seeds)
+    seeds = analyses.grid_seeds(profile, s["seeds"] if seeds is None else seeds)
     frames = []
     with cluster_backend(scheduler) as cluster:
         jobs = -1 if cluster else n_jobs
@@ -159,7 +160,7 @@ def alignment_sweep(profile: str = "paper", datasets=None, lams=None, seeds=None
             common = dict(profile=profile, seeds=seeds, noises=(noise,), cache_dir=cache_dir,
                           n_jobs=jobs, backend=backend or cluster, progress=progress,
                           sr_readings=("converged",), students=tuple(st for st, _ in STUDENTS),
-                          **{**rb.GRID_OVERRIDES, **unscored, **overrides})
+                          **{**analyses.GRID_OVERRIDES, **unscored, **overrides})
             frames.append(run_grid(names, lams=lams, penalty="jacobian", **common))
             positive = [v for v in lams if v > 0]
             if positive:
@@ -187,7 +188,7 @@ def tradeoff_table(df: pd.DataFrame) -> pd.DataFrame:
     (``jac_ratio``; 1 = as rough as the standard teacher): the raw values differ by orders of
     magnitude between data sets. λ = 0 is shown once, as "none".
     """
-    d = rb._clean(df)
+    d = analyses.finite_r2(df)
     base = _lam0(d).groupby(["dataset", "seed"]).teacher_jacobian_sq.first().rename("jac0")
     d = d.join(base, on=["dataset", "seed"])
     d["log_ratio"] = np.log(d.teacher_jacobian_sq.astype(float) / d.jac0.astype(float))
@@ -212,7 +213,7 @@ def method_table(df: pd.DataFrame) -> pd.DataFrame:
         lam0 = _lam0(g[g.penalty == "jacobian"])
         for method, pen in (("Jacobian", "jacobian"), ("Lipschitz", "lipschitz")):
             arm = pd.concat([lam0, g[(g.penalty == pen) & (g.lam.astype(float) > 0)]])
-            h = rb.honest_lambda(arm)
+            h = analyses.honest_lambda(arm)
             if len(h):
                 parts.append(h.assign(variant=var, method=method, r2=h.test_honest, lam=h.lam_honest))
                 if method == "Jacobian":

@@ -10,13 +10,15 @@ SR reading (the one that reproduces the pattern of the paper's Table 6):
 """
 from __future__ import annotations
 
+import functools
+
 import math
 
 import numpy as np
 import pandas as pd
 
 from distillkit.experiments import paper
-from distillkit.book.chapters.lambda_sweep import primary_reading
+from distillkit.book.analyses import primary_reading
 from distillkit.book.competence import competence_note, competence_table, competent_cells
 from distillkit.datasets import load_dataset
 from distillkit.stats.metrics import improvement_pct, snr_proxy, spearman
@@ -24,7 +26,7 @@ from distillkit.book.params import as_list, focus_dataset, paper_sweep, resolve_
 from distillkit.experiments.pipeline import make_split, resolve_config
 from distillkit.book.show import PAPER, name_of, ours_label
 from distillkit.students import SR_READINGS
-from distillkit.book.summaries import _curve, _order, lambda_summary, per_lambda
+from distillkit.book.summaries import lambda_curve, in_order, lambda_summary, per_lambda
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 
 THRESHOLDS = {
@@ -52,9 +54,8 @@ RULES = {
 }
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 def snr_table(datasets=None, seeds=(0,), profile: str = "paper") -> pd.DataFrame:
@@ -87,7 +88,7 @@ def snr_display(snr: pd.DataFrame, summary: pd.DataFrame | None = None) -> pd.Da
     out = snr.rename(columns={"paper": "paper: SNR proxy", "full": "ours: full data (in-sample)",
                               "held_out": "ours: held-out test split"}).copy()
     if summary is not None:
-        for reading in _order(summary, "sr_reading"):
+        for reading in in_order(summary, "sr_reading"):
             s = summary[summary.sr_reading == reading].set_index("dataset").improvement_pct
             out[f"improvement % {ours_label(reading)}"] = out.dataset.map(s)
         p = paper.TABLE2.set_index("dataset").improvement_pct
@@ -124,7 +125,7 @@ def noise_table(sweep: pd.DataFrame) -> pd.DataFrame:
                          float(t9.improvement_pct.iloc[0]), math.nan))
         pl = per_lambda(sweep[np.isclose(sweep.noise, a)])
         for _, s in summ.iterrows():
-            c = _curve(pl, s.dataset, s.sr_reading, noise=float(a))
+            c = lambda_curve(pl, s.dataset, s.sr_reading, noise=float(a))
             at_fixed = improvement_pct(c.loc[fixed], c.loc[0.0]) if fixed in c.index else math.nan
             rows.append((float(a), ours_label(s.sr_reading), s.teacher_r2, s.student_r2_standard, s.best_lam,
                          s.student_r2_best, s.improvement_pct, at_fixed))

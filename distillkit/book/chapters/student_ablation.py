@@ -14,11 +14,13 @@ Verdicts (rules in :data:`RULES`, thresholds in :data:`THRESHOLDS`):
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from distillkit.book import competence
-from distillkit.book.chapters import robustness as rb
+from distillkit.book import analyses
 from distillkit.stats.metrics import bootstrap_ci, paired_test
 from distillkit.experiments.pipeline import student_label
 from distillkit.book.verdict import Verdict, rule_text
@@ -29,9 +31,9 @@ LABELS = tuple(student_label(s, r) for s, r in VARIANTS)
 COLORS = dict(zip(LABELS, ("C0", "C1", "C3")))
 
 THRESHOLDS = {
-    "alpha": rb.ALPHA,  # significance of a paired Wilcoxon test
+    "alpha": analyses.ALPHA,  # significance of a paired Wilcoxon test
     "small_gap": 0.05,  # a mean gap (R²) at or below this counts as closed
-    "min_seeds": rb.MIN_SEEDS_FOR_VERDICT,
+    "min_seeds": analyses.MIN_SEEDS_FOR_VERDICT,
 }
 
 RULES = {
@@ -56,9 +58,8 @@ RULES = {
 }
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 # --------------------------------------------------------------------------------------
@@ -76,10 +77,10 @@ def ablation_sweep(profile: str = "paper", datasets=None, lams=None, seeds=None,
     lams = list(profile_settings(profile)["lams"] if lams is None else lams)
     if 0.0 not in [float(v) for v in lams]:
         raise ValueError("the λ grid must contain 0 (the standard pipeline)")
-    common = dict(profile=profile, seeds=rb.resolve_seeds(profile, seeds), cache_dir=cache_dir,
+    common = dict(profile=profile, seeds=analyses.grid_seeds(profile, seeds), cache_dir=cache_dir,
                   n_jobs=n_jobs, backend=backend, progress=progress,
                   sr_readings=("literal", "converged"), students=("gplearn", "operon"),
-                  **{**rb.GRID_OVERRIDES, **overrides})
+                  **{**analyses.GRID_OVERRIDES, **overrides})
     distilled = run_grid(datasets, lams=lams, **common)
     direct = run_grid(datasets, lams=[], direct=True, **{**common, "baselines": True})
     df = pd.concat([distilled, direct], ignore_index=True)
@@ -135,10 +136,10 @@ def curves(df: pd.DataFrame) -> pd.DataFrame:
 
 def honest_by_variant(df: pd.DataFrame) -> pd.DataFrame:
     """Per variant, data set and seed: the validation-chosen λ, its test R², λ = 0's, and the
-    direct fit's (:func:`distillkit.book.chapters.robustness.honest_lambda` per variant)."""
+    direct fit's (:func:`distillkit.book.analyses.honest_lambda` per variant)."""
     parts = []
     for var, g in _distilled(df).groupby("variant", sort=False):
-        h = rb.honest_lambda(g)
+        h = analyses.honest_lambda(g)
         if len(h):
             parts.append(h.assign(variant=var))
     if not parts:

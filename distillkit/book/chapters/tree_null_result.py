@@ -7,6 +7,8 @@ Verdict (rule in :data:`RULES`, thresholds in :data:`THRESHOLDS`):
 """
 from __future__ import annotations
 
+import functools
+
 import math
 
 import numpy as np
@@ -16,7 +18,7 @@ from distillkit.book import competence as _competence
 from distillkit.experiments import paper
 from distillkit.stats.metrics import best_lambda
 from distillkit.book.show import fmt_lam, name_of
-from distillkit.book.summaries import _order, lambda_summary, paper_curve, per_lambda
+from distillkit.book.summaries import in_order, lambda_summary, paper_curve, per_lambda
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 
 #: the data sets of the paper's Table 3
@@ -38,9 +40,8 @@ RULES = {
 }
 
 
-def rule(key: str) -> str:
-    """The rule text of verdict ``key`` with its thresholds filled in."""
-    return rule_text(RULES, THRESHOLDS, key)
+#: the rule text of a verdict key with its thresholds filled in
+rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
 
 def tree_datasets(swept) -> list[str]:
@@ -109,7 +110,7 @@ def verdict_tree(tree: pd.DataFrame, tol: float | None = None,
     tol = THRESHOLDS["gain"] if tol is None else tol
     gains = {}
     bad = set() if competence is None else {name_of(d) for d in competence.dataset[~competence.competent.astype(bool)]}
-    for ds in _order(tree.reset_index()):
+    for ds in in_order(tree.reset_index()):
         if name_of(ds) in bad:
             continue
         t = tree.loc[ds]

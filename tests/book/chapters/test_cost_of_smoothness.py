@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from distillkit.experiments import timing
 from distillkit.experiments import bench
 from distillkit.book.chapters import cost_of_smoothness as cost
 
@@ -219,17 +220,17 @@ def test_training_summary_medians_and_ratio_within_engine():
 
 
 def test_fit_kind_takes_the_bench_methods():
-    assert cost._fit_kind("exact_autograd") == dict(penalty="jacobian", jacobian_method="exact", engine="autograd")
-    assert cost._fit_kind("lipschitz") == dict(penalty="lipschitz", jacobian_method="exact", engine="fast")
-    assert cost._fit_kind("jacfwd")["engine"] == bench.METHOD_SPECS["jacfwd"][0] == "autograd"
-    assert cost._fit_kind("nonsense") == dict(penalty="nonsense", jacobian_method="exact")
+    assert timing._fit_kind("exact_autograd") == dict(penalty="jacobian", jacobian_method="exact", engine="autograd")
+    assert timing._fit_kind("lipschitz") == dict(penalty="lipschitz", jacobian_method="exact", engine="fast")
+    assert timing._fit_kind("jacfwd")["engine"] == bench.METHOD_SPECS["jacfwd"][0] == "autograd"
+    assert timing._fit_kind("nonsense") == dict(penalty="nonsense", jacobian_method="exact")
     with pytest.raises(ValueError, match="without a penalty"):
-        cost._fit_kind("plain")
+        timing._fit_kind("plain")
 
 
 @needs_data
 def test_training_times_small_run():
-    t = cost.training_times("concrete", lams=(0.0, 0.5), penalties=("exact", "exact_autograd", "bogus"),
+    t = timing.training_times("concrete", lams=(0.0, 0.5), penalties=("exact", "exact_autograd", "bogus"),
                             repeats=2, epochs=1, threads=1, device="cpu")
     assert list(t.penalty.drop_duplicates()) == ["exact", "exact_autograd", "bogus"]
     ok = t[t.penalty != "bogus"]

@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 
 import matplotlib
 
+from distillkit.book import analyses
 from distillkit.book.chapters import lambda_sweep as improvement
 from distillkit.book import summaries
 from distillkit.book.verdict import Verdict
@@ -62,7 +63,7 @@ def test_avg_inconclusive_when_no_student_is_competent():
 def test_avg_reports_the_other_reading_and_the_primary_one():
     # literal repeats the paper's pattern (primary); converged varies at every λ
     sw = sweep({"concrete": {"literal": PEAK, "converged": [0.10, 0.11, 0.12, 0.13, 0.14, 0.15]}})
-    assert improvement.primary_reading(sw) == "literal"
+    assert analyses.primary_reading(sw) == "literal"
     v = by_key(improvement.verdicts(sw, readings=("literal", "converged")))["avg"]
     assert v.evidence.startswith("Average improvement of the best λ > 0 over λ = 0: 500.0 % (literal reading), "
                                  "50.0 % (converged) over the competent of 1 data sets and 1 seed(s)")
@@ -169,7 +170,7 @@ def test_lambda_summary_and_table2():
 
 def test_table6_pattern_and_reading():
     sw = shared.fake_sweep(shared.CURVES)
-    pat = improvement.table6_pattern(sw)
+    pat = analyses.table6_pattern(sw)
     assert pat.loc["Concrete Strength", "paper"] == 4  # 0.0970 at four λ
     assert pat.loc["Wine Quality Red", "paper"] == 6
     assert pat.loc["Concrete Strength", "ours (literal)"] == 4
@@ -178,14 +179,14 @@ def test_table6_pattern_and_reading():
     assert pat.loc["share of cells", "paper"] == pytest.approx(10 / 12)
     assert pat.loc["share of cells", "ours (literal)"] == pytest.approx(10 / 12)
     assert pat.loc["share of cells", "ours (converged)"] == pytest.approx(8 / 12)
-    assert improvement.table6_reading(pat) == "literal"
+    assert analyses.table6_reading(pat) == "literal"
 
 
 def test_table6_pattern_counts_per_seed():
     curves = {"wine_red": {"literal": [0.2, 0.2, 0.2, 0.1, 0.3, 0.4], "converged": [0.1] * 6}}
     sw = shared.fake_sweep(curves, seeds=(0, 1))
     sw.loc[(sw.seed == 1) & (sw.sr_reading == "literal"), "student_r2"] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.5]
-    pat = improvement.table6_pattern(sw)
+    pat = analyses.table6_pattern(sw)
     assert pat.loc["Wine Quality Red", "ours (literal)"] == pytest.approx(2.5)  # (3 + 2) / 2
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from distillkit.book.chapters import naive_pipeline as gap
-from distillkit.book.build import VERDICTS
+from distillkit.book.protocol import VERDICTS
 from tests import sweeps as shared  # noqa: E402
 
 

@@ -7,7 +7,7 @@ import pytest
 from distillkit.book.chapters import cost_of_smoothness as cost
 from distillkit.book.chapters import lambda_sweep as improvement
 from distillkit.book.chapters import regularization_tradeoffs as tradeoffs
-from distillkit.book.build import VERDICTS
+from distillkit.book.protocol import VERDICTS
 from tests import sweeps as shared  # noqa: E402
 
 LAMS = (0.0, 0.001, 0.01, 0.1)

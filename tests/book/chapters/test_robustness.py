@@ -9,6 +9,7 @@ import pytest
 
 from distillkit.stats import metrics
 from distillkit.experiments import paper
+from distillkit.book import analyses, plots
 from distillkit.book.chapters import robustness as rb
 
 LAMS = [0.0, 0.001, 0.01, 0.05, 0.1, 0.5]
@@ -49,7 +50,7 @@ def test_bootstrap_ci_covers_mean_and_is_deterministic():
 
 
 def test_summarize_by_lambda_long_format():
-    s = rb.summarize_by_lambda(_records())
+    s = analyses.summarize_by_lambda(_records())
     assert set(s.metric) == {"student_r2", "teacher_r2"}
     assert len(s) == 3 * len(LAMS) * 2
     assert (s.ci_lo <= s["mean"]).all() and (s["mean"] <= s.ci_hi).all()
@@ -62,16 +63,16 @@ def test_selection_bias_on_pure_noise_is_positive():
     rows = [{"dataset": ds, "seed": s, "lam": 0.0, "sr_reading": "literal", "sr_draw": d,
              "student_r2": 0.3 + 0.05 * gen.standard_normal()}
             for ds in "abcde" for s in range(10) for d in range(6)]
-    per = rb.selection_bias(pd.DataFrame(rows))
+    per = analyses.selection_bias(pd.DataFrame(rows))
     assert len(per) == 50 and (per.delta >= 0).all()
-    avg = rb.average_over_datasets(per)
+    avg = analyses.average_over_datasets(per)
     assert avg.pct.mean() > 10  # E[max of 6 N(0,1)] ≈ 1.27 sd -> ≈ +20 % of 0.3
     assert avg.delta.mean() == pytest.approx(0.05 * 1.267, rel=0.2)
 
 
 def test_paper_style_improvement_reproduces_the_papers_120_percent():
-    per = rb.paper_style_improvement(paper.TABLE6.assign(seed=0, sr_reading="paper"))
-    assert rb.average_over_datasets(per).pct.iloc[0] == pytest.approx(119.6, abs=0.1)
+    per = analyses.paper_style_improvement(paper.TABLE6.assign(seed=0, sr_reading="paper"))
+    assert analyses.average_over_datasets(per).pct.iloc[0] == pytest.approx(119.6, abs=0.1)
     conc = per.set_index("dataset").loc["concrete"]
     assert conc.pct == pytest.approx(515.7, abs=0.2) and conc.best_lam == 0.001
 
@@ -83,7 +84,7 @@ def test_honest_lambda_picks_by_validation_not_test():
         rows.append({"dataset": "a", "seed": 0, "sr_reading": "literal", "lam": lam,
                      "student_r2": 0.9 if lam == 0.5 else 0.2,
                      "student_val_r2": 0.7 if lam == 0.01 else 0.1})
-    h = rb.honest_lambda(pd.DataFrame(rows)).iloc[0]
+    h = analyses.honest_lambda(pd.DataFrame(rows)).iloc[0]
     assert h.lam_honest == 0.01 and h.test_honest == 0.2
     assert h.lam_oracle == 0.5 and h.test_oracle == 0.9
     assert h.delta == 0.0 and h.pct == 0.0
@@ -92,12 +93,12 @@ def test_honest_lambda_picks_by_validation_not_test():
 def test_honest_lambda_ties_go_to_the_standard_pipeline():
     rows = [{"dataset": "a", "seed": 0, "sr_reading": "literal", "lam": lam,
              "student_r2": 0.2 + lam, "student_val_r2": 0.4} for lam in LAMS]
-    assert rb.honest_lambda(pd.DataFrame(rows)).iloc[0].lam_honest == 0.0
+    assert analyses.honest_lambda(pd.DataFrame(rows)).iloc[0].lam_honest == 0.0
 
 
 def test_honest_lambda_needs_validation_records():
     with pytest.raises(ValueError, match="validation"):
-        rb.honest_lambda(_records().drop(columns="student_val_r2"))
+        analyses.honest_lambda(_records().drop(columns="student_val_r2"))
 
 
 def test_paired_test_identical_pairs_do_not_crash():
@@ -129,7 +130,7 @@ def test_blowups_counts_per_dataset_and_reading():
     df.loc[0, "student_blowup_frac"] = 0.05
     df.loc[1, "student_r2"] = -np.inf
     df.loc[2, "student_r2"] = -3.0
-    b = rb.blowups(df).set_index("dataset").loc["a"]
+    b = analyses.blowups(df).set_index("dataset").loc["a"]
     assert b.cells == 12 and b.blowup == 1 and b.nonfinite == 1 and b.negative >= 1
     assert np.isfinite(b.mean_r2)
 
@@ -155,10 +156,10 @@ def test_verdicts_follow_their_rules():
 
 
 def test_resolve_seeds():
-    assert rb.resolve_seeds("smoke") == [0, 1]
-    assert rb.resolve_seeds("full") == list(range(10))
-    assert rb.resolve_seeds("paper", 3) == [0, 1, 2]
-    assert rb.resolve_seeds("paper", [4, 7]) == [4, 7]
+    assert analyses.grid_seeds("smoke") == [0, 1]
+    assert analyses.grid_seeds("full") == list(range(10))
+    assert analyses.grid_seeds("paper", 3) == [0, 1, 2]
+    assert analyses.grid_seeds("paper", [4, 7]) == [4, 7]
 
 
 def test_figures_build():
@@ -166,11 +167,11 @@ def test_figures_build():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     df = _records(n_seeds=3, readings=("literal", "converged"))
-    summary = rb.summarize_by_lambda(pd.concat([df, df.assign(scale_target=False)]))
+    summary = analyses.summarize_by_lambda(pd.concat([df, df.assign(scale_target=False)]))
     control = pd.concat([df.query("lam == 0").assign(sr_draw=d) for d in range(6)])
-    for fig in (rb.plot_lambda_curves(summary), rb.plot_teacher_curves(summary),
-                rb.plot_selection_bias(rb.compare_selection(df, control)),
-                rb.plot_honest(rb.honest_lambda(df))):
+    for fig in (plots.plot_lambda_curves(summary), plots.plot_teacher_curves(summary),
+                plots.plot_selection_bias(analyses.compare_selection(df, control)),
+                plots.plot_honest(analyses.honest_lambda(df))):
         assert fig.axes
         plt.close(fig)
 
@@ -238,8 +239,8 @@ def test_incompetent_lambda0_student_is_left_out_of_the_improvement():
 
 
 def test_target_label():
-    assert rb.target_label(True) == "standardized y" and rb.target_label(1.0) == "standardized y"
-    assert rb.target_label(False) == "raw y" and rb.target_label(2.0) == "centred y, sd 2"
+    assert analyses.target_label(True) == "standardized y" and analyses.target_label(1.0) == "standardized y"
+    assert analyses.target_label(False) == "raw y" and analyses.target_label(2.0) == "centred y, sd 2"
 
 
 # --------------------------------------------------------------------------------------
@@ -249,7 +250,7 @@ def _control(main, step=0.001):
     """Six SR draws at λ = 0 that differ by ``step`` each (almost no selection gain)."""
     base = main.query("lam == 0")
     return pd.concat([base.assign(sr_draw=d, student_r2=base.student_r2 + step * d)
-                      for d in range(rb.N_DRAWS)], ignore_index=True)
+                      for d in range(analyses.N_DRAWS)], ignore_index=True)
 
 
 def _grids(main, raw=None):
@@ -360,18 +361,18 @@ def test_chapter_tables_build():
     assert t6.loc["Concrete Strength", "pct"] == pytest.approx(515.67, abs=0.01)
     st = rb.student_table(rb.grid_summary(grids))
     assert st.shape == (2 * len(LAMS), 2) and "Concrete Strength" in st.index.get_level_values(0)
-    comparison = rb.compare_selection(main, grids["control"])
+    comparison = analyses.compare_selection(main, grids["control"])
     assert len(rb.selection_table(comparison)) == 2 * 2 * 3
     assert len(rb.selection_means(comparison, "seed")) == 2 * 3
     assert len(rb.selection_means(comparison, "dataset")) == 2 * 2
-    honest = rb.honest_lambda(main)
-    assert len(rb.tests_table(rb.honest_tests(honest))) == 2 * 3
+    honest = analyses.honest_lambda(main)
+    assert len(rb.tests_table(analyses.honest_tests(honest))) == 2 * 3
     assert rb.chosen_lams(honest).share_lam0.between(0, 1).all()
-    assert len(rb.headline_table(rb.headline(main, grids["control"]))) == 2 * 3
+    assert len(rb.headline_table(analyses.headline(main, grids["control"]))) == 2 * 3
     md = rb.improvement_markdown(_by_key(verdicts)["improvement"]).splitlines()
     assert len(md) == 2 + 2 and md[2].startswith("| converged |")
     assert len(rb.degradation_table(main, grids["raw"])) == 2 * 2 * (len(LAMS) - 1)
-    assert rb.teacher_competence_table(main, grids["raw"]).data.shape == (2 * 3, 4)
+    assert rb.teacher_competence_table(main, grids["raw"]).shape == (2 * 3, 4)
     assert len(rb.blowup_table(main)) == 2 * 2
 
 
@@ -379,17 +380,17 @@ def test_resolve_seeds_is_params_with_the_robustness_default():
     from distillkit.book import params
     assert params.resolve_seeds("paper", key="robustness_seeds") == (0, 1, 2, 3, 4)
     assert params.resolve_seeds("paper") == (0,)  # chapters 1-6: the profile's seeds
-    assert rb.resolve_seeds("paper", "3") == [0, 1, 2]  # papermill passes text
-    assert rb.resolve_seeds("paper", "[4, 7]") == [4, 7]
+    assert analyses.grid_seeds("paper", "3") == [0, 1, 2]  # papermill passes text
+    assert analyses.grid_seeds("paper", "[4, 7]") == [4, 7]
     with pytest.raises(ValueError):
-        rb.resolve_seeds("paper", 0)
+        analyses.grid_seeds("paper", 0)
 
 
 def test_statistics_come_from_metrics():
     from distillkit.stats import metrics
-    assert rb.bootstrap_ci is metrics.bootstrap_ci and rb.paired_test is metrics.paired_test
+    assert metrics.bootstrap_ci is metrics.bootstrap_ci and metrics.paired_test is metrics.paired_test
     # the improvement in % uses the one convention of metrics.improvement_pct: 0 over 0 is 0
     rows = [{"dataset": "a", "seed": 0, "sr_reading": "literal", "lam": lam, "student_r2": 0.0,
              "student_val_r2": 0.1} for lam in LAMS]
-    assert rb.paper_style_improvement(pd.DataFrame(rows)).pct.iloc[0] == 0.0
-    assert rb.honest_lambda(pd.DataFrame(rows)).pct.iloc[0] == 0.0
+    assert analyses.paper_style_improvement(pd.DataFrame(rows)).pct.iloc[0] == 0.0
+    assert analyses.honest_lambda(pd.DataFrame(rows)).pct.iloc[0] == 0.0

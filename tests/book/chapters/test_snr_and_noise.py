@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib
 import numpy as np
 
-from distillkit.book.chapters import lambda_sweep as improvement
+from distillkit.book import analyses
 from distillkit.experiments import paper
 from distillkit.book.chapters import snr_and_noise as snr
 from distillkit.book.verdict import Verdict
@@ -164,9 +164,9 @@ def test_primary_reading_is_the_one_with_the_papers_repeated_cells():
     flat = fake_sweep({"concrete": [0.1] * 4, "wine_red": [0.18] * 4}, readings=("literal",))
     varied = fake_sweep({"concrete": [0.1, 0.2, 0.3, 0.4], "wine_red": [0.1, 0.2, 0.3, 0.15]},
                         readings=("converged",))
-    assert improvement.primary_reading(pd.concat([flat, varied])) == "literal"
+    assert analyses.primary_reading(pd.concat([flat, varied])) == "literal"
     swapped = pd.concat([flat.assign(sr_reading="converged"), varied.assign(sr_reading="literal")])
-    assert improvement.primary_reading(swapped) == "converged"
+    assert analyses.primary_reading(swapped) == "converged"
 
 
 def test_noise_sweep_runs_the_focus_data_set_at_every_alpha(monkeypatch):

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from distillkit.book.chapters import student_ablation as ab
-from distillkit.book.build import VERDICTS
+from distillkit.book.protocol import VERDICTS
 
 LAMS = (0.0, 0.01, 0.1)
 
