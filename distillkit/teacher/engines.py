@@ -138,9 +138,9 @@ class _Chunk:
         torch.linalg.vecdot(J, J, dim=1, out=sq)         # s_i = ||J_i||^2  (G, B)
         # the maximum goes straight into this step's slot of the epoch's record (for the loss)
         torch.max(sq, -1, keepdim=True, out=(self.max_slots[self.eng.slot], buf["imax"]))
-        if "alpha" in buf:
-            torch.index_select(buf["J0"], 1, buf["i0"], out=buf["Jmax0"])
-            buf["VT0"].index_add_(1, buf["i0"], buf["Jmax0"], alpha=buf["alpha"])
+        if "alpha" in buf:  # rounded as the ensemble's: the product 2 lam J_i* first, then the add
+            torch.index_select(buf["J0"], 1, buf["i0"], out=buf["Jmax0"]).mul_(buf["alpha"])
+            buf["VT0"].index_add_(1, buf["i0"], buf["Jmax0"])  # (index_add_'s alpha= may fuse)
             return
         torch.gather(J, 2, idx, out=buf["Jmax"]).mul_(buf["c2lam"])
         buf["VT_d"].scatter_add_(2, idx, buf["Jmax"])
