@@ -3,11 +3,15 @@
 On the Feynman equations (:mod:`distillkit.datasets.feynman`) the generating law is known, so a
 distilled formula can be scored as *right* (:mod:`distillkit.symbolic.groundtruth`), not only as
 accurate. The grid: the selected equations x label-noise levels γ (SRBench's "rms"
-scale) x the λ grid x seeds x students (gplearn ``converged``, Operon), each distilled
-from the teacher and fitted *directly* on the noisy training labels (no teacher: the
-control). Sizes per profile live in :data:`SIZES`.
+scale) x the λ grid x seeds x the students that find laws (``GROUND_TRUTH_STUDENTS``),
+each distilled from the teacher and fitted *directly* on the noisy training labels (no
+teacher: the control). Sizes per profile live in :data:`SIZES`; the evidence ledger's
+powered grid (``ground_truth``: 63 equations x 2 seeds) replaces the paper and full
+profiles' grids when it is complete.
 
-Verdicts (rules in :data:`RULES`, thresholds in :data:`THRESHOLDS`):
+Verdicts (rules in :data:`RULES`, thresholds in :data:`THRESHOLDS`), judged with the shared
+outcome rule (:mod:`distillkit.stats.outcome`: an effect with its interval against the
+smallest effect of interest):
 
 ``smooth``  "a Jacobian-regularized teacher raises the symbolic solution rate";
 ``direct``  "distillation from a teacher beats fitting the noisy data directly".
@@ -26,60 +30,56 @@ import zlib
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from distillkit.stats.metrics import bootstrap_ci
+from distillkit.stats.outcome import Claim, combine, decide, paired_proportion_effect, wilson_interval
 from distillkit.datasets.feynman import DEFAULT_OPERATORS, equation, select_equations
-from distillkit.experiments.pipeline import profile_sizes, student_label
-from distillkit.book.verdict import Verdict, rule_text
+from distillkit.experiments.pipeline import GROUND_TRUTH_STUDENTS, profile_sizes, student_label
+from distillkit.book.verdict import Verdict, effect_rows, rule_text
 
-#: (student, reading) in display order
-VARIANTS = (("gplearn", "converged"), ("operon", "converged"))
+#: (student, reading) in display order: the students that find laws (the others left out)
+VARIANTS = tuple((s, "converged") for s in GROUND_TRUTH_STUDENTS)
 LABELS = tuple(student_label(s, r) for s, r in VARIANTS)
-COLORS = dict(zip(LABELS, ("C1", "C3")))
+COLORS = {"gplearn (converged)": "C1", "Operon": "C3"}
+#: the evidence ledger's grid for this chapter (distillkit.experiments.evidence)
+LEDGER_GRID = "ground_truth"
 
 _SELECTED = tuple(select_equations())
-#: every equation the students' function set can write (115 of 119: the other four need
-#: arcsin, arccos or tanh, so a miss there would say nothing about the teacher)
-_EXPRESSIBLE = tuple(select_equations(DEFAULT_OPERATORS, per_inputs=10_000))
+#: the powered grid's equations: the first 12 writable ones per number of inputs (63)
+_POWERED = tuple(select_equations(DEFAULT_OPERATORS, per_inputs=12))
 
 #: grid sizes per profile (keys = distillkit.experiments.pipeline.PROFILES); ``equations`` in order
 SIZES = {
     # one equation with 1, 2 and 3 inputs; the smoke budgets seldom find a law
-    "smoke": {"equations": _SELECTED[0:5:2], "noises": (0.0, 0.1), "lams": (0.0, 0.1),
+    "smoke": {"equations": _SELECTED[0:5:2], "noises": (0.0, 0.01), "lams": (0.0, 0.1),
               "seeds": (0,)},
-    # the 15 selected equations, one λ > 0: the book's budget leaves chapter 10 about
-    # 8 min on 2 cores (a gplearn fit here costs several seconds, an Operon fit ~2 s)
-    "paper": {"equations": _SELECTED, "noises": (0.0, 0.1), "lams": (0.0, 0.1),
-              "seeds": (0,)},
-    "full": {"equations": _EXPRESSIBLE, "noises": (0.0, 0.001, 0.01, 0.1),
-             "lams": (0.0, 0.001, 0.01, 0.1), "seeds": (0, 1, 2)},
+    # without the ledger: the 15 selected equations, one seed (an Operon fit at the chosen
+    # budget costs ~8 s of CPU: about 90 fits, 8 min on 2 cores); too few to decide
+    "paper": {"equations": _SELECTED, "noises": (0.0, 0.01), "lams": (0.0, 0.1), "seeds": (0,)},
+    # the powered grid (evidence ledger "ground_truth"): 63 equations x 2 seeds
+    "full": {"equations": _POWERED, "noises": (0.0, 0.01), "lams": (0.0, 0.1), "seeds": (0, 1)},
 }
 
 THRESHOLDS = {
-    "alpha": 0.05,  # family-wise, Bonferroni-split over the λ > 0 (or λ) values compared
-    "min_pairs": 10,  # decided (equation, γ, seed) pairs a variant needs to be judged
+    # smallest effect of interest: 10 percentage points in the symbolic-solution rate
+    # (about one law in ten found or lost)
+    "sesoi": 0.10,
+    "level": 0.95,  # the intervals' coverage (distillkit.stats.outcome)
 }
 
 RULES = {
-    "smooth": ("Per student, each λ > 0 against λ = 0 on the same (equation, γ, seed), pooled "
-               "over equations, noise levels and seeds: an exact two-sided McNemar (binomial) "
-               "test on the pairs where exactly one of the two is a symbolic solution, at "
-               "α = {alpha:g} split evenly over the λ > 0 values (Bonferroni). 'Raises' if some "
-               "λ > 0 is significant with more solutions than λ = 0. Holds ('reproduced') if it "
-               "raises the rate for every student, 'not reproduced' if for none, 'partly "
-               "reproduced' otherwise. Undecided formulas are left out of the pairs; a student "
-               "with fewer than {min_pairs} decided pairs is not judged, and with no student "
-               "judged the verdict is inconclusive."),
+    "smooth": ("Per student, λ > 0 against λ = 0 on the same (equation, γ, seed): the difference "
+               "of symbolic-solution rates with Newcombe's paired score interval ({level:.0%}), "
+               "judged by the shared outcome rule against a smallest effect of interest of "
+               "+{sesoi:g} (reproduced: the interval excludes 0 and reaches it; not reproduced: "
+               "it stays below it; inconclusive: it holds both, and the pairs that would decide "
+               "are counted). Undecided formulas are left out of the pairs; the students' "
+               "outcomes are combined (all reproduced: reproduced; all not: not reproduced)."),
     "direct": ("Per student, on the noisy cells only (γ > 0), each distilled λ against the "
                "student fitted to the noisy labels with no teacher on the same (equation, γ, "
-               "seed): an exact two-sided McNemar (binomial) test on the pairs where exactly "
-               "one is a symbolic solution, at α = {alpha:g} split evenly over the λ grid "
-               "(Bonferroni). 'Beats' if some λ is significant with more solutions when "
-               "distilled. Holds ('reproduced') if distillation beats direct fitting for every "
-               "student, 'not reproduced' if for none, 'partly reproduced' otherwise; "
-               "undecided formulas left out; a student with fewer than {min_pairs} decided "
-               "pairs is not judged, and with none judged the verdict is inconclusive."),
+               "seed): the difference of symbolic-solution rates with Newcombe's paired score "
+               "interval ({level:.0%}), judged by the shared outcome rule against +{sesoi:g}; "
+               "the λ values' and students' outcomes combined as for the first verdict."),
 }
 
 
@@ -88,7 +88,11 @@ def run_counts(df: pd.DataFrame) -> dict:
     return {"n_runs": len(df), "n_equations": int(df.dataset.nunique()),
             "lams": ", ".join(f"{v:g}" for v in sorted(df.lam.dropna().unique())),
             "noises": ", ".join(f"{v:g}" for v in sorted(df.noise.unique())),
-            "n_seeds": int(df.seed.nunique())}
+            "n_seeds": int(df.seed.nunique()),
+            "source": ("the evidence ledger (grid ground_truth, seeded into the run cache)"
+                       if df.attrs.get("from_ledger") else "this build (the ledger's grid is not complete)"),
+            "n_undecided": int(df.solution.isna().sum()),
+            "undecided_share": f"{100 * float(df.solution.isna().mean()):.1f} %" if len(df) else "–"}
 
 
 def setup_glues(profile: str) -> dict:
@@ -100,7 +104,8 @@ def setup_glues(profile: str) -> dict:
 
     teacher = config_for(VOLT, profile)  # the family's budget; a profile's own wins
     return {"functions": f"gplearn {', '.join(GT['function_set'])}; Operon {', '.join(GT['operon_function_set'])}",
-            "tolerance": f"{GT['operon_tolerance']:g}",
+            "tolerance": f"{GT['operon_tolerance']:g}", "evaluations": f"{teacher['operon_evaluations']:,}",
+            "students": ", ".join(LABELS), "check": groundtruth.CHECK_RULE,
             "teacher": (f"{teacher['epochs']} epochs of one batch of up to {teacher['batch_size']} rows "
                         f"(every training row: full-batch steps) at a step of {teacher['learning_rate']:g}"),
             "digits": groundtruth.DEFAULT_DIGITS, "accuracy_r2": groundtruth.ACCURACY_R2}
@@ -122,6 +127,17 @@ def sizes(profile: str) -> dict:
     return {k: list(v) for k, v in profile_sizes(SIZES, profile).items()}
 
 
+def ledger_complete(ledger=None) -> bool:
+    """True when the evidence ledger holds every cell of :data:`LEDGER_GRID` (same keys as
+    this code computes: a changed setting makes it incomplete, and the chapter computes)."""
+    from distillkit.experiments.evidence import EVIDENCE_DIR, grid, status
+    try:
+        st = status(grid(LEDGER_GRID), ledger=EVIDENCE_DIR if ledger is None else ledger)
+    except (ValueError, OSError):
+        return False
+    return st["cells"] > 0 and st["in_ledger"] == st["cells"]
+
+
 # --------------------------------------------------------------------------------------
 # the grid
 # --------------------------------------------------------------------------------------
@@ -130,12 +146,20 @@ def recovery_sweep(profile: str = "paper", equations=None, lams=None, noises=Non
                    **overrides) -> pd.DataFrame:
     """Distilled cells (every student x λ x γ x seed) and direct cells (``lam`` NaN).
 
-    ``None`` takes the profile's size (:data:`SIZES`). Adds ``variant`` (display name) and
+    ``None`` takes the profile's size (:data:`SIZES`); for the paper and full profiles with
+    no grid given, the powered grid when the evidence ledger holds it (its records seeded into
+    the run cache; ``df.attrs["from_ledger"]`` says so). Adds ``variant`` (display name) and
     ``affine_solution`` (:func:`affine_solution`) to the records.
     """
     from distillkit.experiments.sweep import run_grid
 
     size = sizes(profile)
+    given = (equations, lams, noises, seeds)
+    from_ledger = profile != "smoke" and all(v is None for v in given) and ledger_complete()
+    if from_ledger:
+        from distillkit.experiments.evidence import seed_cache
+        seed_cache(cache_dir, grids=[LEDGER_GRID])
+        size = sizes("full")
     equations = size["equations"] if equations is None else (
         [equations] if isinstance(equations, str) else list(equations))
     lams = size["lams"] if lams is None else list(lams)
@@ -147,6 +171,7 @@ def recovery_sweep(profile: str = "paper", equations=None, lams=None, noises=Non
                   direct=True, n_jobs=n_jobs, cache_dir=cache_dir, progress=progress, **overrides)
     df["variant"] = [student_label(s, r) for s, r in zip(df.student, df.sr_reading)]
     df["affine_solution"] = [affine_solution(f, d) for f, d in zip(df.formula_compared, df.dataset)]
+    df.attrs["from_ledger"] = from_ledger
     return df
 
 
@@ -221,17 +246,6 @@ def affine_solution(formula, dataset: str, n_points: int = 256, rtol: float = 1e
 # --------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------
-def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """95 % Wilson score interval of a proportion ``k / n`` (NaN, NaN when n = 0)."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    # exact ends where the rate is 0 or 1 (the formula is off by rounding there)
-    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
-
-
 def _flag(v):
     """Record value → True/False/None (undecided: None, NaN)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -246,7 +260,8 @@ def _setting(df: pd.DataFrame) -> pd.Series:
 def solution_rates(df: pd.DataFrame) -> pd.DataFrame:
     """Per variant, setting (distilled/direct), λ (NaN for direct) and γ: symbolic-solution
     rate over the decided cells and accuracy-solution rate over all, each with its 95 %
-    Wilson interval; ``undecided`` counts the cells whose symbolic test ran out of time;
+    Wilson interval; ``undecided`` counts the cells the check left undecided (for a stated reason,
+``undecided_reason``);
     ``affine_rate`` is the looser criterion of :func:`affine_solution`."""
     d = df.assign(setting=_setting(df), lam=df.lam.astype(float).fillna(-1.0))
     rows = []
@@ -263,6 +278,7 @@ def solution_rates(df: pd.DataFrame) -> pd.DataFrame:
                      "solutions": k, "solution_rate": k / n if n else np.nan,
                      "solution_lo": lo, "solution_hi": hi,
                      "accuracy_rate": sum(acc) / len(acc), "accuracy_lo": alo, "accuracy_hi": ahi,
+                     "student_r2_median": float(pd.to_numeric(g.student_r2, errors="coerce").median()),
                      "affine_rate": sum(aff) / len(aff) if aff else np.nan})
     out = pd.DataFrame(rows)
     order = {v: i for i, v in enumerate(LABELS)}
@@ -284,6 +300,7 @@ def rates_display(rates: pd.DataFrame) -> pd.DataFrame:
                                         zip(rates.solution_rate, rates.solution_lo, rates.solution_hi)],
         "accuracy solution [95 % CI]": [pct(r, lo, hi) for r, lo, hi in
                                         zip(rates.accuracy_rate, rates.accuracy_lo, rates.accuracy_hi)],
+        "median test R²": rates.student_r2_median,
         "affine solution": [("–" if not np.isfinite(v) else f"{100 * v:.0f} %") for v in rates.affine_rate],
     })
 
@@ -340,16 +357,6 @@ def equation_table(df: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # verdicts
 # --------------------------------------------------------------------------------------
-def mcnemar(a, b) -> dict:
-    """Exact two-sided McNemar test of paired booleans ``a`` vs ``b`` (None pairs dropped):
-    ``n`` decided pairs, ``a_only``, ``b_only``, ``p_value`` (1 with no discordant pair)."""
-    pairs = [(bool(x), bool(y)) for x, y in zip(a, b) if x is not None and y is not None]
-    a_only = sum(x and not y for x, y in pairs)
-    b_only = sum(y and not x for x, y in pairs)
-    p = binomtest(a_only, a_only + b_only, 0.5).pvalue if a_only + b_only else 1.0
-    return {"n": len(pairs), "a_only": a_only, "b_only": b_only, "p_value": float(p)}
-
-
 def _paired(df, left, right):
     """Solutions of two cell sets aligned on (variant, dataset, noise, seed)."""
     keys = ["variant", "dataset", "noise", "seed"]
@@ -359,41 +366,37 @@ def _paired(df, left, right):
     return m.assign(a=[_flag(v) for v in m.a], b=[_flag(v) for v in m.b])
 
 
+def _judge(pairs: pd.DataFrame):
+    """The outcome of one paired comparison (:mod:`distillkit.stats.outcome`)."""
+    effect = paired_proportion_effect(pairs.a, pairs.b, unit="(equation, γ, seed) pair",
+                                      label="Δ symbolic-solution rate", level=THRESHOLDS["level"])
+    return decide(effect, Claim(THRESHOLDS["sesoi"]))
+
+
 def comparisons(df: pd.DataFrame) -> pd.DataFrame:
-    """Every paired McNemar test the verdicts use: per variant, ``smooth`` (each λ > 0
-    vs λ = 0, all γ) and ``direct`` (each λ vs the direct fit, γ > 0), with the
-    Bonferroni-split level and whether it favours the first."""
+    """Every paired comparison the verdicts use: per variant, ``smooth`` (each λ > 0 vs
+    λ = 0, all γ) and ``direct`` (each λ vs the direct fit, γ > 0): the outcome rule's
+    numbers, the pairs per equation, and the equations that would decide an inconclusive one."""
     dist = df[df.distilled.astype(bool)]
     direct = df[~df.distilled.astype(bool)]
     lams = sorted(float(v) for v in dist.lam.unique())
-    pos = [v for v in lams if v > 0]
     rows = []
     for var in [v for v in LABELS if v in set(df.variant)]:
         dv = dist[dist.variant == var]
-        base = dv[np.isclose(dv.lam.astype(float), 0.0)]
-        for lam in pos:
-            t = mcnemar(*_paired(df, dv[np.isclose(dv.lam.astype(float), lam)], base)[["a", "b"]].T.values)
-            rows.append({"verdict": "smooth", "variant": var, "comparison": f"λ = {lam:g} vs λ = 0",
-                         **t, "level": THRESHOLDS["alpha"] / len(pos)})
+        at = {lam: dv[np.isclose(dv.lam.astype(float), lam)] for lam in lams}
         noisy = direct[(direct.variant == var) & (direct.noise > 0)]
-        for lam in lams:
-            cells = dv[np.isclose(dv.lam.astype(float), lam) & (dv.noise > 0)]
-            t = mcnemar(*_paired(df, cells, noisy)[["a", "b"]].T.values)
-            rows.append({"verdict": "direct", "variant": var,
-                         "comparison": f"distilled λ = {lam:g} vs direct (γ > 0)",
-                         **t, "level": THRESHOLDS["alpha"] / len(lams)})
-    out = pd.DataFrame(rows, columns=["verdict", "variant", "comparison", "n", "a_only", "b_only",
-                                      "p_value", "level"])
-    out["favours_first"] = (out.p_value < out.level) & (out.a_only > out.b_only)
-    return out
-
-
-def _outcome(flags: dict) -> str:
-    if not flags:
-        return "inconclusive"
-    if all(flags.values()):
-        return "reproduced"
-    return "not reproduced" if not any(flags.values()) else "partly reproduced"
+        tests = [("smooth", f"λ = {lam:g} vs λ = 0", at[lam], at[0.0]) for lam in lams if lam > 0]
+        tests += [("direct", f"distilled λ = {lam:g} vs direct (γ > 0)", at[lam][at[lam].noise > 0], noisy)
+                  for lam in lams]
+        for key, comparison, left, right in tests:
+            pairs = _paired(df, left, right).dropna(subset=["a", "b"])
+            out = _judge(pairs)
+            per_eq = len(pairs) / max(pairs.dataset.nunique(), 1)
+            need = out.units_needed
+            rows.append({"verdict": key, "variant": var, "comparison": comparison, **out.as_dict(), "result": out,
+                         "text": f"{out.text('{:+.2f}')} [{out.effect.method}]", "equations": int(pairs.dataset.nunique()),
+                         "equations_needed": None if need is None else int(math.ceil(need / per_eq))})
+    return pd.DataFrame(rows)
 
 
 def verdicts(df: pd.DataFrame) -> list[Verdict]:
@@ -407,20 +410,22 @@ def verdicts(df: pd.DataFrame) -> list[Verdict]:
                          "(symbolic solutions, Feynman equations)",
                          "not studied (the paper has no ground-truth experiment or direct fit)")}
     for key, (claim, paper) in claims.items():
-        c = comp[comp.verdict == key]
-        flags, parts = {}, []
-        for var, g in c.groupby("variant", sort=False):
-            judged = bool(len(g)) and int(g.n.min()) >= THRESHOLDS["min_pairs"]
-            if judged:
-                flags[var] = bool(g.favours_first.any())
-            tests = "; ".join(f"{r.comparison}: {r.a_only} vs {r.b_only} of {r.n} pairs, "
-                              f"p = {r.p_value:.2g}" for r in g.itertuples())
-            parts.append(f"{var}{'' if judged else ' (not judged: too few pairs)'}: {tests or 'no pairs'}")
-        text = " | ".join(parts) if parts else "no cells"
-        out.append(Verdict(key, claim, _outcome(flags), rule(key), text + ".", paper=paper,
-                           ours="; ".join(f"{v}: {'yes' if f else 'no'}" for v, f in flags.items())
-                           or "too few pairs",
-                           numbers={v: float(f) for v, f in flags.items()}))
+        c = comp[comp.verdict == key] if len(comp) else comp
+        per_variant, parts = {}, []
+        for var, g in (c.groupby("variant", sort=False) if len(c) else []):
+            per_variant[var] = combine(list(g.outcome))
+            parts.append(f"{var}: " + "; ".join(
+                f"{r.comparison}: {r.text}" + (f" (about {r.equations_needed} equations at this grid's "
+                                               f"pairs per equation; {r.equations} here)"
+                                               if r.outcome == "inconclusive" and r.equations_needed else "")
+                for r in g.itertuples()))
+        outcome = combine(list(per_variant.values()))
+        numbers = {f"{r.variant}, {r.comparison}: {k}": float("nan") if getattr(r, k) is None else float(getattr(r, k))
+                   for r in (c.itertuples() if len(c) else []) for k in ("estimate", "ci_lo", "ci_hi", "n")}
+        effects = effect_rows({f"{r.variant}, {r.comparison}": r.result for r in c.itertuples()}) if len(c) else ()
+        out.append(Verdict(key, claim, outcome, rule(key), (" | ".join(parts) or "no cells") + ".",
+                           paper=paper, ours="; ".join(f"{v}: {o}" for v, o in per_variant.items())
+                           or "no cells", numbers=numbers, effects=effects))
     return out
 
 
@@ -468,5 +473,5 @@ def recovery_figure(df: pd.DataFrame):
 
 
 __all__ = ["VOLT", "volt_cells", "volt_glues", "run_counts", "setup_glues", "rates_glues", "VARIANTS", "LABELS", "SIZES", "THRESHOLDS", "RULES", "rule", "sizes", "recovery_sweep",
-           "affine_solution", "wilson_interval", "solution_rates", "rates_display", "rates_text", "r2_table",
-           "equation_table", "mcnemar", "comparisons", "verdicts", "recovery_figure"]
+           "affine_solution", "solution_rates", "rates_display", "rates_text", "r2_table",
+           "equation_table", "comparisons", "verdicts", "recovery_figure", "LEDGER_GRID", "ledger_complete"]
