@@ -16,7 +16,7 @@ import pandas as pd
 
 from distillkit.datasets import DATASETS
 from distillkit.experiments.pipeline import profile_settings
-from distillkit.students import SR_READINGS
+from distillkit.vocab import SR_READINGS
 from distillkit.experiments.sweep import run_grid
 
 

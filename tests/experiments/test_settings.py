@@ -62,7 +62,7 @@ def test_key_without_schema_follows_its_default_or_old_json_reading():
 def test_schema_matches_base_config():
     from distillkit.experiments.pipeline import BASE_CONFIG, PROFILES, resolve_config
     from distillkit.experiments.settings import PROFILE_NAMES, SR_READING_NAMES
-    from distillkit.students import SR_READINGS
+    from distillkit.vocab import SR_READINGS
 
     assert set(SCHEMA) <= set(BASE_CONFIG), set(SCHEMA) - set(BASE_CONFIG)
     for key, default in BASE_CONFIG.items():  # every default passes its own check

@@ -3,7 +3,8 @@ import pytest
 import sympy
 from sklearn.base import clone
 
-from distillkit.students._students import SymbolicStudent, TreeStudent, _r2, program_to_sympy
+from distillkit.students import SymbolicStudent, TreeStudent, program_to_sympy
+from distillkit.students._gplearn import _r2
 
 
 def _data(n=300, seed=0):
@@ -70,7 +71,7 @@ def test_tree_student_respects_leaf_budget():
 
 
 # --------------------------------------------------------------------------- Operon
-from distillkit.students._students import OperonStudent, make_student, operon_to_sympy, pareto_front
+from distillkit.students import OperonStudent, make_student, operon_to_sympy, pareto_front
 
 SMALL = dict(max_evaluations=4000, population_size=100)
 
@@ -186,7 +187,7 @@ def test_operon_tolerance_picks_the_simplest_front_member_within_it():
 
 
 def test_spanning_subsample_keeps_every_inputs_extremes():
-    from distillkit.students._students import spanning_subsample
+    from distillkit.students import spanning_subsample
     rng = np.random.default_rng(0)
     X = rng.normal(size=(5000, 4))
     X[123, 2] = 100.0  # one far outlier, as California's AveOccup

@@ -20,7 +20,7 @@ from distillkit.book.competence import competence_note, competence_table, compet
 from distillkit.stats.metrics import spearman
 from distillkit.symbolic.programs import program_complexity
 from distillkit.book.show import PAPER, fmt_lam, name_of, ours_label
-from distillkit.students import SR_READINGS
+from distillkit.vocab import SR_READINGS
 from distillkit.book.summaries import in_order, lambda_summary, paper_curve, per_lambda
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 

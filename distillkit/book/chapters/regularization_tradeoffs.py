@@ -29,7 +29,7 @@ from distillkit.book.analyses import DROP_TOL, primary_reading
 from distillkit.book.competence import competent_cells
 from distillkit.stats.metrics import best_lambda
 from distillkit.book.show import fmt_lam, name_of
-from distillkit.students import SR_READINGS
+from distillkit.vocab import SR_READINGS
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 
 THRESHOLDS = {
