@@ -17,6 +17,27 @@ _MEAN_COLS = ("teacher_r2", "student_r2", "xgb_r2", "linear_r2", "tree_r2", "tre
               "student_seconds")
 
 
+
+#: what a chapter can say it ran, each count defined once (:func:`run_counts`)
+COUNTS = {
+    "n_runs": lambda df: len(df),
+    "n_datasets": lambda df: int(df.dataset.nunique()),
+    "n_equations": lambda df: int(df.dataset.nunique()),
+    "n_seeds": lambda df: int(df.seed.nunique()),
+    "n_trials": lambda df: int(df.seed.nunique()),
+    "n_operon": lambda df: int((df.student == "operon").sum()),
+    "lams": lambda df: ", ".join(f"{v:g}" for v in sorted(df.lam.dropna().unique())),
+    "noises": lambda df: ", ".join(f"{v:g}" for v in sorted(df.noise.unique())),
+}
+
+
+def run_counts(df: pd.DataFrame, *names: str) -> dict:
+    """The counts ``names`` (keys of :data:`COUNTS`) of a chapter's records, for its prose."""
+    unknown = [n for n in names if n not in COUNTS]
+    if unknown:
+        raise ValueError(f"unknown count(s) {unknown}; known: {sorted(COUNTS)}")
+    return {n: COUNTS[n](df) for n in names}
+
 def per_lambda(sweep: pd.DataFrame) -> pd.DataFrame:
     """Means over seeds per (dataset, noise, sr_reading, λ), with ``n_seeds``."""
     keys = ["dataset", "noise", "sr_reading", "lam"]

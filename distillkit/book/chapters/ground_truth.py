@@ -35,6 +35,7 @@ from distillkit.stats.metrics import bootstrap_ci
 from distillkit.stats.outcome import Claim, combine, decide, paired_proportion_effect, wilson_interval
 from distillkit.datasets.feynman import DEFAULT_OPERATORS, equation, select_equations
 from distillkit.experiments.pipeline import GROUND_TRUTH_STUDENTS, profile_sizes, student_label
+from distillkit.book import summaries
 from distillkit.book.verdict import Verdict, effect_rows, rule_text
 
 #: (student, reading) in display order: the students that find laws (the others left out)
@@ -85,10 +86,7 @@ RULES = {
 
 def run_counts(df: pd.DataFrame) -> dict:
     """What the chapter ran: runs, equations, the λ and γ grids (as text) and seeds."""
-    return {"n_runs": len(df), "n_equations": int(df.dataset.nunique()),
-            "lams": ", ".join(f"{v:g}" for v in sorted(df.lam.dropna().unique())),
-            "noises": ", ".join(f"{v:g}" for v in sorted(df.noise.unique())),
-            "n_seeds": int(df.seed.nunique()),
+    return {**summaries.run_counts(df, "n_runs", "n_equations", "lams", "noises", "n_seeds"),
             "source": ("the evidence ledger (grid ground_truth, seeded into the run cache)"
                        if df.attrs.get("from_ledger") else "this build (the ledger's grid is not complete)"),
             "n_undecided": int(df.solution.isna().sum()),

@@ -19,6 +19,7 @@ import functools
 import numpy as np
 import pandas as pd
 
+from distillkit.book import summaries
 from distillkit.book import competence
 from distillkit.book import analyses
 from distillkit.stats.metrics import bootstrap_ci, paired_test
@@ -106,7 +107,7 @@ def _lam0(df):
 # --------------------------------------------------------------------------------------
 def run_counts(df: pd.DataFrame) -> dict:
     """What the chapter ran: ``n_seeds``, ``n_runs`` (cells) and ``n_operon`` (Operon fits)."""
-    return {"n_seeds": int(df.seed.nunique()), "n_runs": len(df), "n_operon": int((df.student == "operon").sum())}
+    return summaries.run_counts(df, "n_seeds", "n_runs", "n_operon")
 
 
 def lam0_table(df: pd.DataFrame) -> pd.DataFrame:
