@@ -53,3 +53,12 @@ def test_importing_the_package_and_the_cli_loads_no_heavy_library():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == ""
+
+
+MAX_LINES = 500
+
+
+def test_no_module_over_500_lines():
+    long = {str(p.relative_to(ROOT)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert long == {}, f"split these modules (at most {MAX_LINES} lines each): {long}"
