@@ -3,6 +3,12 @@
 A chapter's module returns a list of :class:`Verdict`; the chapter glues, shows and
 writes them with one call (:func:`publish`), so the rule text printed in the book is
 the one the code applied.
+
+A verdict that compares two arms carries ``effects``: one row per arm (student, reading,
+penalty) with the estimate, its 95 % interval, the replication units, the claimed effect or
+smallest effect of interest and the outcome (:func:`effect_rows` of
+:func:`distillkit.stats.outcome.decide`'s outcomes). Verdicts of several chapters on the same
+claim share a ``topic`` (:data:`TOPICS`); the verdict page shows them side by side.
 """
 from __future__ import annotations
 
@@ -11,6 +17,12 @@ from dataclasses import asdict, dataclass, field
 from distillkit.book.protocol import VERDICTS, write_verdict
 
 REPRODUCED, PARTLY, NOT, INCONCLUSIVE = VERDICTS
+
+#: claims that several chapters test; a verdict names its topic, the verdict page groups them
+TOPICS = {
+    "smoothing_helps": "A smoothness-regularized teacher's student scores a higher test R² than the "
+                       "standard pipeline's (λ = 0)",
+}
 
 
 @dataclass(frozen=True)
@@ -25,17 +37,31 @@ class Verdict:
     paper: str = ""
     ours: str = ""
     numbers: dict = field(default_factory=dict)
+    effects: tuple = ()
+    topic: str = ""
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
         if not self.rule.strip():
             raise ValueError(f"verdict {self.key!r} has no rule")
+        if self.topic and self.topic not in TOPICS:
+            raise ValueError(f"verdict {self.key!r}: unknown topic {self.topic!r}; known: {sorted(TOPICS)}")
+        if self.verdict == NOT and any(r["claim_kind"] != "noninferior" and r["outcome"] == NOT
+                                       and r["ci_lo"] <= r["claim"] <= r["ci_hi"] for r in self.effects):
+            raise ValueError(f"verdict {self.key!r}: 'not reproduced' while an interval holds the claim")
 
     def as_row(self) -> dict:
         row = asdict(self)
-        row.pop("numbers")
+        for k in ("numbers", "effects", "topic"):
+            row.pop(k)
         return row
+
+
+def effect_rows(outcomes: dict) -> tuple:
+    """``{arm: Outcome}`` -> the ``effects`` of a verdict: each outcome's numbers
+    (:meth:`distillkit.stats.outcome.Outcome.as_dict`) with its ``arm``."""
+    return tuple(dict(o.as_dict(), arm=str(arm)) for arm, o in outcomes.items())
 
 
 def rule_text(rules: dict, thresholds: dict, key: str) -> str:
@@ -55,8 +81,8 @@ def publish(verdicts: list[Verdict], chapter: str, prefix: str, results_dir=None
         glue(f"{prefix}_{v.key}_rule", v.rule)
         glue(f"{prefix}_{v.key}_evidence", v.evidence)
         write_verdict(v.claim, v.verdict, v.evidence, chapter=chapter, results_dir=results_dir,
-                      paper=v.paper, ours=v.ours, rule=v.rule)
+                      paper=v.paper, ours=v.ours, rule=v.rule, effects=list(v.effects), topic=v.topic)
     return pd.DataFrame([v.as_row() for v in verdicts])[["claim", "verdict", "rule", "evidence"]]
 
 
-__all__ = ["Verdict", "publish", "rule_text", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE"]
+__all__ = ["Verdict", "TOPICS", "effect_rows", "publish", "rule_text", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE"]

@@ -74,7 +74,68 @@ def test_verdicts_when_smoothing_does_nothing():
     v = {x.key: x for x in al.verdicts(_records(gain_jac=0.0, gain_lip=0.0))}
     assert v["significant"].verdict == "not reproduced"
     assert v["across"].verdict == "not reproduced"
-    assert v["penalties"].verdict == "reproduced"  # Lipschitz falls short for no student
+    assert v["penalties"].verdict == "reproduced"  # no loss beyond the margin for any student
+    for key in ("significant", "across"):  # every arm: estimate, interval, the claim, its outcome
+        for row in v[key].effects:
+            assert row["ci_lo"] <= row["estimate"] <= row["ci_hi"] and row["claim"] == al.THRESHOLDS["sesoi"]
+            assert not (row["outcome"] == "not reproduced" and row["ci_lo"] <= row["claim"] <= row["ci_hi"])
+    assert v["significant"].topic == v["across"].topic == "smoothing_helps"
+
+
+def test_one_trial_on_a_null_is_not_a_not_reproduced_when_the_interval_holds_the_claim():
+    # issue 18: a noisy null on 20 data sets x 1 trial must not read "not reproduced" unless
+    # the interval excludes the smallest effect of interest
+    rec = al.verdicts(_records(gain_jac=0.0, gain_lip=0.0, n_datasets=20, seeds=(0,)))
+    for v in rec:
+        for row in v.effects:
+            if row["claim_kind"] == "sesoi" and row["ci_hi"] >= row["claim"]:
+                assert row["outcome"] != "not reproduced"
+
+
+def test_effect_table_and_mixed_model():
+    eff = al.effects(al.method_table(_records()))
+    t = al.effect_table(eff)
+    assert set(t.comparison) == {"Jacobian vs standard", "Lipschitz vs standard", "Lipschitz vs Jacobian"}
+    jac = t[(t.comparison == "Jacobian vs standard")]
+    assert np.allclose(jac["ΔR²"], 0.1, atol=0.01) and np.allclose(jac["mixed model ΔR²"], 0.1, atol=0.01)
+    assert (t["data sets"] == 12).all()
+
+
+def test_the_evidence_grid_is_this_chapters_design():
+    from distillkit.book import analyses
+    from distillkit.experiments import evidence
+    g = evidence.grid("alignment")
+    s = al.suite("paper")
+    for part in g.parts:
+        feyn = part.noise == al.FEYNMAN_NOISE
+        assert list(part.datasets) == (s["feynman"] if feyn else s["real"])
+        extra = {"penalty", "solution_timeout"} if feyn else {"penalty"}
+        assert {k: v for k, v in part.overrides.items() if k not in extra} == analyses.GRID_OVERRIDES
+        assert part.students == tuple(st for st, _ in al.STUDENTS)
+        assert 0.0 in part.lams or part.overrides["penalty"] == "lipschitz"
+
+
+def test_plan_reads_complete_trials_from_the_ledger(tmp_path, monkeypatch):
+    from distillkit.experiments import evidence
+    monkeypatch.setenv("DISTILLKIT_CACHE", str(tmp_path / "cache"))
+    assert al.plan("paper", ledger=tmp_path / "ledger")["from_ledger"] is False  # empty ledger
+    g = evidence.grid("alignment")
+    meta = {"commit": "abc", "date": "2026-12-06T00:00:00+00:00", "machine": {"cpu": "test"}}
+    cells = g.cells(seeds=[0])
+    for ds in dict.fromkeys(c["cell"]["dataset"] for c in cells):
+        mine = [dict(c, record={"dataset": ds, "seed": 0, "student_r2": 0.5}) for c in cells
+                if c["cell"]["dataset"] == ds]
+        path = evidence.shard_path(tmp_path / "ledger", g.name, 0, ds)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        import gzip, json
+        with gzip.open(path, "wt") as fh:
+            json.dump({"grid": g.name, "seed": 0, "dataset": ds, "meta": meta, "cells": mine}, fh)
+    p = al.plan("paper", ledger=tmp_path / "ledger")
+    assert p["from_ledger"] and p["seeds"] == [0] and p["lams"] == [0.0, 0.01, 0.1, 0.5]
+    assert "1 complete trial(s) of 10" in p["note"]
+    assert len(list((tmp_path / "cache" / "runs").glob("*.json"))) == len(cells)  # seeded
+    assert al.plan("paper", seeds=3, ledger=tmp_path / "ledger")["from_ledger"] is False  # asked otherwise
+    assert al.plan("smoke", ledger=tmp_path / "ledger")["from_ledger"] is False
 
 
 def test_verdicts_inconclusive_with_too_few_data_sets():
