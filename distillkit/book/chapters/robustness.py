@@ -1,41 +1,17 @@
 """Is the paper's "120 % average improvement" real? Seeds, selection bias, honest λ.
 
-The paper runs each (data set, λ) cell once and reports, per data set, the best of the
-six λ values *by the student's test R²*. Picking the best of six noisy numbers beats the
-first one even when λ does nothing. This module measures how much of the claimed
-improvement survives:
-
-* :func:`robustness_sweep` runs three cached grids through :func:`distillkit.experiments.sweep.run_grid`
-  (all with a validation split carved from the training data, ``validation_size=0.2``):
-
-  ``main``     data sets x λ x seeds x SR readings (standardized y);
-  ``control``  λ = 0 only, the symbolic student repeated with six independent random
-               states on the *same* teacher (``sr_draws=6``): draw 0 is the very cache
-               cell of the main grid's λ = 0, so only draws 1-5 are new;
-  ``raw``      the λ grid again with another target scale, "literal" reading only: it
-               exists for the teacher's R². By default the target is centred and scaled
-               to standard deviation :data:`ALT_TARGET_SD` (``scale_target=2.0``), not
-               left raw: with the paper's budget a network does not reach a raw target
-               in the hundreds, so a raw-y arm measured under-training, not the penalty
-               (see ``book/methods.md``). ``alt_target=False`` gives the raw target.
-
-* statistics on the records: :func:`summarize_by_lambda`,
-  :func:`paper_style_improvement` / :func:`selection_bias`, :func:`honest_lambda`,
-  :func:`honest_tests`, :func:`teacher_degradation`, :func:`blowups` (bootstrap
-  intervals and paired tests: :func:`distillkit.stats.metrics.bootstrap_ci`,
-  :func:`distillkit.stats.metrics.paired_test`; improvements in % by
-  :func:`distillkit.stats.metrics.improvement_pct`);
-* the chapter's two verdicts, each decided by a rule in :data:`RULES` with the thresholds
-  of :data:`THRESHOLDS`: :func:`verdict_improvement`, :func:`verdict_teacher`, both as
-  :class:`~distillkit.book.verdict.Verdict` objects from :func:`verdicts`;
-* what the chapter shows: :func:`glues` (the numbers its prose uses), the tables
-  (:func:`grid_table`, :func:`paper_table6`, :func:`student_table`, ...) and the figures
-  :func:`plot_lambda_curves`, :func:`plot_teacher_curves`, :func:`plot_selection_bias`,
-  :func:`plot_honest`.
-
-A test R² of a formula whose predictions are not finite is recorded as ``-inf`` by the
-pipeline; here it becomes NaN (left out of means and tests) and is counted by
-:func:`blowups`.
+The paper runs each (data set, λ) cell once and reports, per data set, the best of the six λ
+by the student's test R²; the best of six noisy numbers beats the first even when λ does
+nothing. :func:`robustness_sweep` runs three cached grids (all with a validation split,
+``validation_size=0.2``): ``main`` (data sets x λ x seeds x SR readings, standardized y),
+``control`` (λ = 0, six SR random states on the same teacher; draw 0 is main's λ = 0 cell)
+and ``raw`` (the λ grid with the target at sd :data:`ALT_TARGET_SD`, for the teacher: with
+the paper's budget a network does not reach a raw target in the hundreds, ``book/methods.md``).
+The statistics live in :mod:`distillkit.book.analyses`; the two verdicts
+(:func:`verdict_improvement` by the outcome rule of :mod:`distillkit.stats.outcome`,
+:func:`verdict_teacher`) follow :data:`RULES` with :data:`THRESHOLDS`; :func:`glues` and the
+``*_table`` functions are what the chapter shows. A formula whose predictions are not finite
+scores ``-inf`` in the pipeline; here NaN, counted by :func:`distillkit.book.analyses.blowups`.
 """
 from __future__ import annotations
 
@@ -48,13 +24,15 @@ from distillkit.book import competence
 from distillkit.experiments import paper
 from distillkit.book import params
 from distillkit.book.analyses import (ALPHA, DROP_TOL, GRID_OVERRIDES, MIN_SEEDS_FOR_VERDICT, N_DRAWS,
-                                      VALIDATION_SIZE, blowups, finite_r2, grid_seeds, headline,
+                                      SESOI_R2, VALIDATION_SIZE, average_over_datasets, blowups,
+                                      finite_r2, grid_seeds, headline,
                                       honest_lambda, honest_tests, paper_style_improvement,
                                       summarize_by_lambda, target_label, teacher_degradation)
 from distillkit.stats.metrics import (MIN_WILCOXON_N)
 from distillkit.experiments.pipeline import profile_settings
 from distillkit.book.show import paper_names
-from distillkit.book.verdict import Verdict, rule_text
+from distillkit.book.verdict import Verdict, effect_rows, rule_text
+from distillkit.stats.outcome import Claim, combine, decide, effect_from_units, paired_effect
 
 #: a teacher "degrades" at λ if its mean paired test-R² drop exceeds this and the CI excludes 0;
 #: the same drop chapter 02 tolerates on one seed (one number for one claim)
@@ -69,7 +47,8 @@ PAPER_IMPROVEMENT_PCT = paper.AVERAGE_IMPROVEMENT_PCT
 #: every number a verdict's rule uses (the ``verdict_*`` functions take their defaults here)
 THRESHOLDS = {
     "alpha": ALPHA,  # significance of the pooled Wilcoxon test
-    "paper_pct": PAPER_IMPROVEMENT_PCT,  # the headline the upper CI end must reach
+    "paper_pct": PAPER_IMPROVEMENT_PCT,  # the claimed effect the interval is read against
+    "sesoi": SESOI_R2,  # smallest ΔR² of interest (shown beside, for chapters 09 and 11)
     "n_draws": N_DRAWS,  # SR draws of the selection-bias control
     "competence_tol": competence.TOLERANCE,  # R² a λ = 0 reference may fall short
     "teacher_tol": TEACHER_TOLERANCE,  # mean paired teacher-R² drop that counts as degrading
@@ -80,15 +59,17 @@ RULES = {
     "improvement": (
         "Only (SR reading, data set) cells whose seed-mean λ = 0 student is at most "
         "{competence_tol:g} R² below the paper's λ = 0 student (Table 2) count. Per SR reading, "
-        "with λ chosen on validation R² against λ = 0: S = the pooled Wilcoxon test of test R² "
-        "is significant (p < {alpha:g}) with a positive effect (rank-biserial > 0); C = the "
-        "honest improvement (mean over seeds of the data-set average %) exceeds the "
-        "selection-bias control's (best of {n_draws} SR draws at λ = 0, same arithmetic); "
-        "M = the upper end of its 95 % bootstrap interval reaches {paper_pct:.0f} %. Reproduced "
-        "if S, C and M; not reproduced if neither S nor C; partly reproduced otherwise; a "
-        "reading with no competent data set is inconclusive. The readings are combined: the "
-        "same verdict in all, else partly reproduced. Inconclusive with fewer than "
-        "{min_seeds} seeds."),
+        "with λ chosen on validation R² against λ = 0, the improvement in % (mean over data sets "
+        "per seed) with a 95 % BCa bootstrap interval over seeds, against the paper's claimed "
+        "+{paper_pct:.0f} %: reproduced if the interval excludes 0 and reaches it; partly reproduced "
+        "if it excludes 0 but stays below it (real, but smaller than claimed); not reproduced if it "
+        "excludes it and holds 0; inconclusive otherwise; a reading with no competent data set is "
+        "inconclusive. The readings combine: all reproduced -> reproduced, all not reproduced -> "
+        "not reproduced, inconclusive ones with none reproduced or partly -> inconclusive, else "
+        "partly reproduced. Inconclusive with fewer than {min_seeds} seeds. Shown beside: ΔR² over "
+        "(data set, seed) pairs against the smallest effect of interest {sesoi:g}, the pooled "
+        "Wilcoxon test (p < {alpha:g}) and the selection-bias control (best of {n_draws} SR draws "
+        "at λ = 0, same arithmetic)."),
     "teacher": (
         "Only (target scaling, data set, seed) cells whose λ = 0 teacher is at most "
         "{competence_tol:g} R² below the standardized λ = 0 teacher on the same data set and "
@@ -150,12 +131,6 @@ def robustness_sweep(profile: str = "paper", datasets=None, lams=None, seeds=Non
 # --------------------------------------------------------------------------------------
 
 
-def _combine(verdicts: list[str]) -> str:
-    if all(v == verdicts[0] for v in verdicts):
-        return verdicts[0]
-    return "partly reproduced"
-
-
 def student_competence(main: pd.DataFrame, tol: float = THRESHOLDS["competence_tol"]) -> pd.DataFrame:
     """Per (reading, data set): is the λ = 0 student, the improvement's reference, competent?
 
@@ -168,25 +143,19 @@ def student_competence(main: pd.DataFrame, tol: float = THRESHOLDS["competence_t
 
 
 def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
-                        paper_pct: float = THRESHOLDS["paper_pct"], alpha: float = THRESHOLDS["alpha"],
+                        paper_pct: float = THRESHOLDS["paper_pct"], sesoi: float = THRESHOLDS["sesoi"],
                         tol: float = THRESHOLDS["competence_tol"]) -> dict:
-    """Decide "the 120 % average improvement survives seeds and honest λ selection".
+    """Decide "the 120 % average improvement survives seeds and honest λ selection" by the
+    outcome rule (:mod:`distillkit.stats.outcome`).
 
     Only (reading, data set) cells whose λ = 0 student is competent count
-    (:func:`student_competence`); the others are left out of every number below and
-    counted in the evidence. Per SR reading, with the honest λ (chosen on validation R²)
-    against λ = 0:
-
-    * S: the pooled Wilcoxon test of test R² is significant (p < ``alpha``) with a
-      positive effect (rank-biserial > 0);
-    * C: the honest improvement (mean over seeds of the data-set average %) exceeds the
-      selection-bias control's (best of 6 SR draws at λ = 0, same arithmetic);
-    * M: the upper end of its 95 % bootstrap interval reaches the paper's 120 %.
-
-    reproduced if S, C and M; not reproduced if neither S nor C; partly reproduced
-    otherwise; a reading with no competent data set is inconclusive. The readings are
-    combined: the same verdict in all, else partly reproduced. Fewer than
-    ``MIN_SEEDS_FOR_VERDICT`` seeds: inconclusive.
+    (:func:`student_competence`). Per SR reading, with the honest λ (chosen on validation R²)
+    against λ = 0: the improvement in % (mean over data sets per seed) with a BCa bootstrap
+    interval over seeds, decided against the claimed ``paper_pct``; beside it (for the verdict
+    page) ΔR² over (data set, seed) pairs against the smallest effect of interest ``sesoi``, the
+    pooled Wilcoxon test and the selection-bias control. Readings combine by
+    :func:`distillkit.stats.outcome.combine`; fewer than ``MIN_SEEDS_FOR_VERDICT`` seeds:
+    inconclusive.
     """
     comp = student_competence(main, tol)
     keep = comp[comp.competent][["sr_reading", "dataset"]]
@@ -194,38 +163,39 @@ def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
     main = main.merge(keep, on=["sr_reading", "dataset"])
     control = control.merge(keep, on=["sr_reading", "dataset"])
     head = headline(main, control) if len(main) else pd.DataFrame(columns=["sr_reading"])
-    tests = honest_tests(honest_lambda(main)) if len(main) else pd.DataFrame(columns=["sr_reading"])
-    per_reading, parts = {}, []
+    honest = honest_lambda(main) if len(main) else pd.DataFrame(columns=["sr_reading"])
+    tests = honest_tests(honest) if len(main) else pd.DataFrame(columns=["sr_reading"])
+    per_reading, parts, outcomes, effects = {}, [], {}, {}
     for reading in sorted(main_all["sr_reading"].unique()):
         h = head[head.sr_reading == reading]
         if h.empty:
             # same keys as a decided reading, so tables and prose read it without a special case
-            per_reading[reading] = {"verdict": "inconclusive", "significant": False,
-                                    "exceeds_control": False, "magnitude": False,
-                                    "honest_pct": np.nan, "control_pct": np.nan,
-                                    "honest_delta": np.nan, "p_value": np.nan, "n_pairs": 0}
+            per_reading[reading] = {"verdict": "inconclusive", "honest_pct": np.nan, "pct_lo": np.nan,
+                                    "pct_hi": np.nan, "control_pct": np.nan, "honest_delta": np.nan,
+                                    "delta_lo": np.nan, "delta_hi": np.nan, "delta_outcome": "inconclusive",
+                                    "p_value": np.nan, "n_pairs": 0}
             parts.append(f"{reading}: no data set with a competent λ = 0 student")
             continue
-        h = h.set_index("procedure")
-        honest = h.loc["λ chosen on validation (honest)"]
-        ctl = h.loc["best of 6 SR draws at λ = 0 (control)"]
+        ctl = h.set_index("procedure").loc["best of 6 SR draws at λ = 0 (control)"]
+        g = honest[honest.sr_reading == reading]
+        per_seed = average_over_datasets(g).pct
+        pct = decide(effect_from_units(per_seed, unit="seed", label="honest-λ improvement %"),
+                     Claim(paper_pct, kind="claimed", label="the paper's average"))
+        dr2 = decide(paired_effect(g.test_honest, g.test_base, unit="(data set, seed) pair", label="ΔR²"),
+                     Claim(sesoi, label="ΔR²"))
         pooled = tests[(tests.sr_reading == reading) & (tests.dataset == "all (pooled)")].iloc[0]
-        s = bool(pooled.p_value < alpha and pooled.rank_biserial > 0)
-        c = bool(honest.pct_mean > ctl.pct_mean)
-        m = bool(honest.pct_ci_hi >= paper_pct)
-        v = "reproduced" if (s and c and m) else ("not reproduced" if not (s or c) else
-                                                   "partly reproduced")
-        per_reading[reading] = {"verdict": v, "significant": s, "exceeds_control": c,
-                                "magnitude": m, "honest_pct": float(honest.pct_mean),
-                                "control_pct": float(ctl.pct_mean),
-                                "honest_delta": float(honest.delta_mean),
+        outcomes[reading], effects[f"{reading}: improvement %"] = pct.outcome, pct
+        effects[f"{reading}: ΔR² honest λ vs λ = 0"] = dr2
+        e, d = pct.effect, dr2.effect
+        per_reading[reading] = {"verdict": pct.outcome, "honest_pct": e.estimate, "pct_lo": e.lo,
+                                "pct_hi": e.hi, "control_pct": float(ctl.pct_mean), "honest_delta": d.estimate,
+                                "delta_lo": d.lo, "delta_hi": d.hi, "delta_outcome": dr2.outcome,
                                 "p_value": float(pooled.p_value), "n_pairs": int(pooled.n)}
-        parts.append(f"{reading}: honest λ {honest.pct_mean:+.1f} % (ΔR² {honest.delta_mean:+.3f}), "
-                     f"control {ctl.pct_mean:+.1f} %, Wilcoxon p = {pooled.p_value:.3g} "
-                     f"(n = {int(pooled.n)})")
+        parts.append(f"{reading}: honest λ {pct.text('{:+.1f}')}; {dr2.text()}; Wilcoxon p = "
+                     f"{pooled.p_value:.3g}; selection-bias control (best of {N_DRAWS} draws at λ = 0) "
+                     f"{ctl.pct_mean:+.1f} %")
     n_seeds = int(main_all["seed"].nunique())
-    decided = [r["verdict"] for r in per_reading.values() if r["verdict"] != "inconclusive"]
-    verdict = _combine(decided) if decided else "inconclusive"
+    verdict = combine(outcomes.values()) if outcomes else "inconclusive"
     if n_seeds < THRESHOLDS["min_seeds"]:
         verdict = "inconclusive"
     note = competence.left_out_note(int((~comp.competent).sum()), len(comp),
@@ -233,7 +203,7 @@ def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
     evidence = (f"{n_seeds} seeds x {main_all['dataset'].nunique()} data sets; " + "; ".join(parts)
                 + f"; {note}. Paper: +{paper_pct:.0f} % from the best of six λ by test R², one run.")
     return {"verdict": verdict, "evidence": evidence, "per_reading": per_reading,
-            "n_seeds": n_seeds, "competence": comp}
+            "n_seeds": n_seeds, "competence": comp, "effects": effects}
 
 
 def teacher_cells(main: pd.DataFrame, raw: pd.DataFrame, tol: float = THRESHOLDS["teacher_tol"],
@@ -317,8 +287,9 @@ def verdicts(main: pd.DataFrame, control: pd.DataFrame, raw: pd.DataFrame) -> li
     ``teacher`` (:func:`verdict_teacher`), with their rules (:data:`RULES`).
 
     ``numbers`` carries what the chapter shows beside them: ``per_reading`` (per SR reading
-    the honest and control improvements, S, C, M and the reading's verdict) and ``holds`` /
-    ``worst`` (per target scaling: does the claim hold, worst mean teacher change).
+    the honest improvement and ΔR² with intervals, the control and the reading's outcome) and
+    ``holds`` / ``worst`` (per target scaling: does the claim hold, worst mean teacher change);
+    the improvement verdict's ``effects`` carry every interval (topic "smoothing_helps").
     """
     imp = verdict_improvement(main, control)
     tea = verdict_teacher(main, raw)
@@ -330,10 +301,11 @@ def verdicts(main: pd.DataFrame, control: pd.DataFrame, raw: pd.DataFrame) -> li
                 f"The {pct:.0f} % average student improvement survives seeds and honest λ selection",
                 imp["verdict"], rule("improvement"), imp["evidence"],
                 paper=f"+{pct:.0f} % (best of six λ by test R², one run)",
-                ours="; ".join(f"{k}: {v['honest_pct']:+.1f} % honest λ vs {v['control_pct']:+.1f} % "
-                               f"best-of-{N_DRAWS} noise control"
+                ours="; ".join(f"{k}: {v['honest_pct']:+.1f} % [{v['pct_lo']:+.1f}, {v['pct_hi']:+.1f}] "
+                               f"honest λ vs {v['control_pct']:+.1f} % best-of-{N_DRAWS} noise control"
                                for k, v in imp["per_reading"].items()),
-                numbers={"per_reading": imp["per_reading"], "n_seeds": imp["n_seeds"]}),
+                numbers={"per_reading": imp["per_reading"], "n_seeds": imp["n_seeds"]},
+                effects=effect_rows(imp["effects"]), topic="smoothing_helps"),
         Verdict("teacher",
                 f"The teacher does not degrade with λ (standardized target and target sd "
                 f"{ALT_TARGET_SD:g})",
@@ -474,14 +446,15 @@ def headline_table(head: pd.DataFrame) -> pd.DataFrame:
 
 
 def improvement_markdown(verdict: Verdict) -> str:
-    """The improvement verdict per SR reading (S, C, M and the reading's verdict) as a
-    Markdown table."""
-    yes = {True: "yes", False: "no"}
-    rows = ["| SR reading | honest-λ improvement | ΔR² | Wilcoxon p (pairs) | control: best of "
-            f"{N_DRAWS} draws | S | C | M | verdict |", "|---|---|---|---|---|---|---|---|---|"]
-    rows += [f"| {k} | {v['honest_pct']:+.1f} % | {v['honest_delta']:+.3f} | {v['p_value']:.3g} "
-             f"({v['n_pairs']}) | {v['control_pct']:+.1f} % | {yes[v['significant']]} "
-             f"| {yes[v['exceeds_control']]} | {yes[v['magnitude']]} | **{v['verdict']}** |"
+    """The improvement verdict per SR reading (improvement and ΔR² with 95 % intervals, their
+    outcomes, the Wilcoxon test, the control) as a Markdown table."""
+    pct = THRESHOLDS["paper_pct"]
+    rows = [f"| SR reading | honest-λ improvement [95 % CI] | vs +{pct:.0f} % | ΔR² [95 % CI] | vs "
+            f"ΔR² {THRESHOLDS['sesoi']:g} | Wilcoxon p (pairs) | control: best of {N_DRAWS} draws |",
+            "|---|---|---|---|---|---|---|"]
+    rows += [f"| {k} | {v['honest_pct']:+.1f} % [{v['pct_lo']:+.1f}, {v['pct_hi']:+.1f}] | **{v['verdict']}** "
+             f"| {v['honest_delta']:+.3f} [{v['delta_lo']:+.3f}, {v['delta_hi']:+.3f}] | {v['delta_outcome']} "
+             f"| {v['p_value']:.3g} ({v['n_pairs']}) | {v['control_pct']:+.1f} % |"
              for k, v in verdict.numbers["per_reading"].items()]
     return "\n".join(rows)
 
