@@ -279,8 +279,8 @@ def _main(argv) -> int:
         return _distill(args, overrides, prepare_table, preflight)
 
     datasets = [load_dataset(name) for name in args.datasets]
-    from distillkit.experiments.pipeline import PROFILES, config_for, resolve_config
-    from distillkit.experiments.sweep import default_cache_dir, run_grid
+    from distillkit.experiments.profiles import PROFILES, config_for, resolve_config
+    from distillkit.experiments.profiles import default_cache_dir
     resolve_config(args.profile, **overrides)
     lams = args.lams if args.lams is not None else list(PROFILES[args.profile]["lams"])
     seeds = args.seeds if args.seeds is not None else list(PROFILES[args.profile]["seeds"])
@@ -291,6 +291,7 @@ def _main(argv) -> int:
         preflight(ds, config_for(ds.name, args.profile, **overrides), seed=max(seeds), lams=lams,
                   n_students=per_group, student=args.students[0], cache_dir=cache, backend=args.backend,
                   symbols=False)
+    from distillkit.experiments.sweep import run_grid  # torch loads here, after every check
     frame = run_grid(args.datasets, lams=args.lams, seeds=args.seeds, noises=args.noises,
                      profile=args.profile, sr_readings=tuple(args.sr_readings),
                      cache_dir=args.cache_dir, n_jobs=args.n_jobs, backend=args.backend,
@@ -315,9 +316,10 @@ def _run(args, overrides: dict, load_dataset, prepare_table, preflight) -> int:
         dataset = replace(table, X=table.X.rename(columns=checked.symbols))
     else:
         dataset = args.dataset
-    from distillkit.experiments.pipeline import config_for, run
+    from distillkit.experiments.profiles import config_for
     preflight(table, config_for(dataset, args.profile, **overrides), seed=args.seed,
               lams=[args.lam], n_students=1, student=args.student, symbols=False)
+    from distillkit.experiments.pipeline import run  # torch loads here, after every check
     record = run(dataset, lam=args.lam, seed=args.seed, noise=args.noise, profile=args.profile,
                  sr_reading=args.sr_reading, student=args.student, direct=args.direct,
                  **overrides)
@@ -345,13 +347,13 @@ def _distill(args, overrides: dict, prepare_table, preflight) -> int:
     prep = prepare_table(args.path, args.target, **_table_options(args))  # checked before torch loads
     preflight(prep, {}, seed=args.seed, lams=args.lams or [0.0], out_dir=args.out, force=args.force,
               student=args.student, refine=args.refine, budget=False)
-    from distillkit.experiments.pipeline import PAPER_LAMS, resolve_config
-    from distillkit.owndata.distill import distill, write_report
+    from distillkit.experiments.profiles import PAPER_LAMS, resolve_config
     lams = args.lams if args.lams is not None else list(PAPER_LAMS)
     config = resolve_config(args.profile, **overrides)
     preflight(prep, config, seed=args.seed, lams=lams, student=args.student, refine=args.refine,
               n_students=(len(lams) + 1) * (args.cv + 1),  # every candidate in every fold, and the refit
               out_dir=args.out, force=args.force, symbols=False)  # names: checked (and said) above
+    from distillkit.owndata.distill import distill, write_report  # torch loads here, after every check
     kw = {}
     accepts = inspect.signature(distill).parameters
     if "impute" in accepts:  # distill reads the table with the same options

@@ -33,17 +33,11 @@ from distillkit.experiments.pipeline import (SPLIT_KEYS, TEACHER_KEYS, dataset_o
 from distillkit.students import SR_READINGS, STUDENT_VERSIONS
 from distillkit.teacher import check_lam
 
+from distillkit.experiments.profiles import default_cache_dir  # noqa: E402,F401  (named here too)
+
 CACHE_SCHEMA = 3  # bump when a record's meaning changes, so old caches are not reused
 # 3: records carry `student` and `distilled`; direct (no-teacher) cells
 
-
-def default_cache_dir() -> Path:
-    """``$DISTILLKIT_CACHE`` if set, else the user cache folder."""
-    env = os.environ.get("DISTILLKIT_CACHE")
-    if env:
-        return Path(env)
-    import pooch
-    return Path(pooch.os_cache("distillkit")) / "sweeps"
 
 
 def _digest(obj) -> str:
