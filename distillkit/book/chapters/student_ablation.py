@@ -24,7 +24,8 @@ from distillkit.book import competence
 from distillkit.book import analyses
 from distillkit.stats.metrics import bootstrap_ci, paired_test
 from distillkit.experiments.pipeline import student_label
-from distillkit.book.verdict import Verdict, rule_text
+from distillkit.book.verdict import Verdict, effect_rows, rule_text
+from distillkit.stats.outcome import Claim, combine, decide, effect_from_units, paired_effect
 
 #: (student, reading) in display order
 VARIANTS = (("gplearn", "literal"), ("gplearn", "converged"), ("operon", "converged"))
@@ -32,30 +33,33 @@ LABELS = tuple(student_label(s, r) for s, r in VARIANTS)
 COLORS = dict(zip(LABELS, ("C0", "C1", "C3")))
 
 THRESHOLDS = {
-    "alpha": analyses.ALPHA,  # significance of a paired Wilcoxon test
-    "small_gap": 0.05,  # a mean gap (R²) at or below this counts as closed
+    "alpha": analyses.ALPHA,  # significance of the paired Wilcoxon tests shown beside
+    "sesoi": analyses.SESOI_R2,  # smallest ΔR² of interest (and the gap verdict's margin)
     "min_seeds": analyses.MIN_SEEDS_FOR_VERDICT,
 }
 
+_OUTCOME = ("with a 95 % BCa bootstrap interval, against the smallest effect of interest ΔR² = "
+            "{sesoi:g}: reproduced if the interval excludes 0 and reaches {sesoi:g}, partly reproduced "
+            "if it excludes 0 but stays below {sesoi:g}, not reproduced if it excludes {sesoi:g}, "
+            "inconclusive otherwise. Variants combine: all reproduced -> reproduced, all not "
+            "reproduced -> not reproduced, inconclusive ones with none reproduced or partly -> "
+            "inconclusive, else partly reproduced. Inconclusive with fewer than {min_seeds} seeds; "
+            "the Wilcoxon test (p < {alpha:g}) is shown beside.")
 RULES = {
-    "gap": ("Per variant, the gap is the λ = 0 teacher's test R² minus the λ = 0 student's, "
-            "median over seeds (one blown-up formula must not decide it), then mean over data sets. A = the gap closed by changing the student "
-            "(gplearn converged → Operon, both at λ = 0); B = the gap closed by smoothing "
-            "(gplearn converged, honest λ minus λ = 0, median over seeds, then mean over data "
-            "sets). Reproduced if B ≥ A; not "
-            "reproduced if A > B and Operon's gap is at most {small_gap:g}; partly "
-            "reproduced otherwise; inconclusive with fewer than {min_seeds} seeds."),
-    "across": ("Per variant, the student's test R² at the λ chosen on validation against λ = 0, "
-               "paired over (data set, seed), Wilcoxon signed-rank: 'helps' if p < {alpha:g} and "
-               "the rank-biserial correlation is positive. Reproduced if it helps for every "
-               "variant, not reproduced if for none, partly reproduced otherwise; inconclusive "
-               "with fewer than {min_seeds} seeds."),
-    "direct": ("Per variant, the distilled student at the λ chosen on validation against the same "
-               "student fitted on the training labels with no teacher, paired over (data set, "
-               "seed), Wilcoxon signed-rank: 'beats' if p < {alpha:g} with a positive "
-               "rank-biserial correlation. Reproduced if distillation beats direct fitting for "
-               "every variant, not reproduced if for none, partly reproduced otherwise; "
-               "inconclusive with fewer than {min_seeds} seeds."),
+    "gap": ("Per variant and data set, the gap is the λ = 0 teacher's test R² minus the λ = 0 "
+            "student's, median over seeds (one blown-up formula must not decide it). Per data set, "
+            "A = the gap closed by changing the student (gplearn converged → Operon, both at λ = 0) "
+            "and B = the gap closed by smoothing (gplearn converged, honest λ minus λ = 0, median over "
+            "seeds); the effect B - A, mean over data sets with a 95 % BCa bootstrap interval over data "
+            "sets, is read as non-inferiority with margin {sesoi:g}: reproduced if the interval's lower "
+            "end is above -{sesoi:g} (smoothing closes at least as much as a better student), not "
+            "reproduced if its upper end is below -{sesoi:g}, inconclusive otherwise or with fewer "
+            "than {min_seeds} seeds."),
+    "across": ("Per variant, the student's test R² at the λ chosen on validation minus at λ = 0, "
+               "mean over (data set, seed) pairs " + _OUTCOME),
+    "direct": ("Per variant, the distilled student at the λ chosen on validation minus the same "
+               "student fitted on the training labels with no teacher, mean over (data set, seed) "
+               "pairs " + _OUTCOME),
 }
 
 
@@ -179,14 +183,19 @@ def complexity_table(df: pd.DataFrame, honest: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # verdicts
 # --------------------------------------------------------------------------------------
-def _three_way(flags: dict) -> str:
-    if all(flags.values()):
-        return "reproduced"
-    return "not reproduced" if not any(flags.values()) else "partly reproduced"
+def _gap_effect(lam0: pd.DataFrame, honest: pd.DataFrame):
+    """B - A per data set (module rules), as an :class:`distillkit.stats.outcome.Effect`."""
+    conv, op = student_label("gplearn", "converged"), student_label("operon", "converged")
+    gap = lam0.pivot_table(index="dataset", columns="variant", values="gap")
+    if conv not in gap or op not in gap:
+        return effect_from_units([], unit="data set", label="B - A (R²)")
+    a = gap[conv] - gap[op]
+    b = honest[honest.variant == conv].groupby("dataset").delta.median()
+    return effect_from_units((b - a).dropna(), unit="data set", label="B - A (R²)")
 
 
 def verdicts(df: pd.DataFrame) -> list[Verdict]:
-    """The chapter's three verdicts, decided by :data:`RULES`."""
+    """The chapter's three verdicts, decided by :data:`RULES` (the outcome rule)."""
     n_seeds = int(df.seed.nunique())
     few = n_seeds < THRESHOLDS["min_seeds"]
     comp = competence.teacher_competence(_lam0(df))
@@ -196,44 +205,42 @@ def verdicts(df: pd.DataFrame) -> list[Verdict]:
     lam0, honest = lam0_table(df), honest_by_variant(df)
     t = tests(honest)
     gap = lam0.groupby("variant").gap.mean()
-    conv, op = student_label("gplearn", "converged"), student_label("operon", "converged")
-    h = honest[honest.variant == conv]
-    gain = h.groupby("dataset").delta.median().mean() if len(h) else np.nan
-    a, b = float(gap.get(conv, np.nan) - gap.get(op, np.nan)), float(gain)
-    if few or not np.isfinite(a) or not np.isfinite(b):
-        v_gap = "inconclusive"
-    elif b >= a:
-        v_gap = "reproduced"
-    else:
-        v_gap = "not reproduced" if gap[op] <= THRESHOLDS["small_gap"] else "partly reproduced"
+    out_gap = decide(_gap_effect(lam0, honest), Claim(THRESHOLDS["sesoi"], kind="noninferior", label="R²"))
+    v_gap = "inconclusive" if few else out_gap.outcome
     gaps = ", ".join(f"{k} {gap[k]:+.3f}" for k in LABELS if k in gap)
     blown = int((_distilled(df).student_r2.astype(float) < -1).sum())
     out = [Verdict("gap", "The distillation gap is a property of the teacher, which smoothing closes "
                    "(not of a weak student)", v_gap, rule("gap"),
                    f"{n_seeds} seeds; gap at λ = 0 (median over seeds, mean over data sets): "
-                   f"{gaps}; A (better student) = {a:+.3f}, B (honest λ) = {b:+.3f} R²; "
-                   f"{blown} distilled runs with test R² below -1 (blow-ups); {left}.",
+                   f"{gaps}; {out_gap.text()}; {blown} distilled runs with test R² below -1 "
+                   f"(blow-ups); {left}.",
                    paper="the gap is closed by a smoother teacher (Sections 4-5)",
-                   ours=f"A = {a:+.3f}, B = {b:+.3f}", numbers={"A": a, "B": b})]
+                   ours=out_gap.effect.text(), numbers={"B_minus_A": out_gap.effect.estimate},
+                   effects=effect_rows({"B - A": out_gap}))]
 
-    def per_variant(comparison):
+    def per_variant(a, b, comparison):
+        outcomes = {}
+        for var in [v for v in LABELS if v in set(honest.variant)]:
+            h = honest[honest.variant == var]
+            outcomes[var] = decide(paired_effect(h[a], h[b], unit="(data set, seed) pair", label="ΔR²"),
+                                   Claim(THRESHOLDS["sesoi"], label="ΔR²"))
         rows = t[t.comparison == comparison].set_index("variant")
-        flags = {v: bool(rows.loc[v, "significant"]) for v in rows.index}
-        text = "; ".join(f"{v}: median ΔR² {rows.loc[v, 'median_diff']:+.3f}, p = {rows.loc[v, 'p_value']:.2g} "
-                         f"(n = {int(rows.loc[v, 'n'])})" for v in rows.index)
-        verdict = "inconclusive" if few or not flags else _three_way(flags)
-        return verdict, text
+        text = "; ".join(f"{v}: {o.text()}; Wilcoxon p = {rows.loc[v, 'p_value']:.2g}" for v, o in outcomes.items())
+        verdict = "inconclusive" if few or not outcomes else combine(outcomes.values())
+        return verdict, text, outcomes
 
-    v, text = per_variant("honest λ vs λ = 0")
+    v, text, oc = per_variant("test_honest", "test_base", "honest λ vs λ = 0")
     out.append(Verdict("across", "Smoothing the teacher helps across student algorithms (revision)",
                        v, rule("across"), f"{text}; {left}.",
                        paper="statistically significant improvements (revision's abstract)",
-                       ours=text))
-    v, text = per_variant("distilled (honest λ) vs direct")
+                       ours="; ".join(f"{k}: {o.effect.text()}" for k, o in oc.items()),
+                       effects=effect_rows(oc), topic="smoothing_helps"))
+    v, text, oc = per_variant("test_honest", "test_direct", "distilled (honest λ) vs direct")
     out.append(Verdict("direct", "Distillation beats fitting the student directly on the data", v,
                        rule("direct"), f"{text}; {left}.",
                        paper="implied: the student is distilled rather than fitted to the data",
-                       ours=text))
+                       ours="; ".join(f"{k}: {o.effect.text()}" for k, o in oc.items()),
+                       effects=effect_rows(oc)))
     return out
 
 
