@@ -55,6 +55,19 @@ if note:
     display(Markdown(note))
 
 # %% [markdown]
+# ## One claim, one answer
+#
+# Chapters 08, 09 and 11 all test whether the smoothed teacher's student is better. Each
+# comparison is an effect with a 95 % interval read against the smallest effect of interest
+# (`distillkit.stats.outcome`): **reproduced** when the interval excludes 0 and reaches it,
+# **partly** when the gain is real but smaller, **not reproduced** only when the interval
+# excludes it, **inconclusive** when it holds both. Side by side on one scale ($\Delta R^2$),
+# the narrowest interval is the strongest evidence; the other outcomes are explained below it.
+
+# %% tags=["remove-input"] mystnb={"markdown_format": "myst"}
+display(Markdown(verdict_page.same_claim(verdicts) or "No claim is tested by two chapters in this build."))
+
+# %% [markdown]
 # ## The evidence, claim by claim
 
 # %% tags=["remove-input"] mystnb={"markdown_format": "myst"}

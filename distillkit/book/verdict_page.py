@@ -29,7 +29,7 @@ STYLE = {
     "inconclusive": ("?", "#57606a"),
 }
 #: columns a verdict file may lack (written before they existed); filled with None
-OPTIONAL = ("paper", "ours", "rule")
+OPTIONAL = ("paper", "ours", "rule", "effects", "topic")
 TABLE_HEAD = ("| Claim | Paper reports | We measure | Rule | Verdict | Chapter |\n"
               "|---|---|---|---|---|---|")
 EMPTY_NOTE = ("```{note}\nNo chapter has written a verdict yet: execute the chapters first "
@@ -144,5 +144,59 @@ def evidence(verdicts: pd.DataFrame) -> str:
                        f"{cell(r.evidence)}" for r in verdicts.itertuples())
 
 
-__all__ = ["STYLE", "OPTIONAL", "chapter_title", "cell", "badge", "chapters", "load", "counts",
+def _effect_rows(verdicts: pd.DataFrame, topic: str) -> pd.DataFrame:
+    rows = []
+    for r in verdicts[verdicts.topic == topic].itertuples():
+        for e in (r.effects if isinstance(r.effects, list) else []):
+            if e.get("claim_kind") == "sesoi" and e.get("label") == "ΔR²":  # one scale: comparable
+                rows.append(dict(e, chapter=r.chapter, claim_text=r.claim, verdict=r.verdict))
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["width"] = out.ci_hi.astype(float) - out.ci_lo.astype(float)
+    return out
+
+
+def same_claim(verdicts: pd.DataFrame, root: Path = REPO_ROOT) -> str | None:
+    """One claim, one answer: for every topic (:data:`distillkit.book.verdict.TOPICS`) tested by
+    more than one chapter, a table of each chapter's arms on one scale (ΔR² against the smallest
+    effect of interest: estimate, 95 % interval, units, outcome), the strongest evidence (the
+    narrowest interval; more units break ties) and its outcome as the answer, and why the other
+    outcomes differ. None when no topic has two chapters."""
+    from distillkit.book.verdict import TOPICS
+
+    if verdicts.empty or "topic" not in verdicts:
+        return None
+    parts = []
+    for topic in [t for t in TOPICS if t in set(verdicts.topic.dropna())]:
+        rows = _effect_rows(verdicts, topic)
+        if rows.empty or rows.chapter.nunique() < 2:
+            continue
+        lines = [f"**{cell(TOPICS[topic])}**", "",
+                 "| Chapter | Arm | ΔR² | 95 % interval | Units | Outcome | Chapter's verdict |",
+                 "|---|---|---|---|---|---|---|"]
+        for r in rows.itertuples():
+            lines.append(f"| {_link(r.chapter, root, short=True)} | {cell(r.arm)} | {r.estimate:+.3f} "
+                         f"| [{r.ci_lo:+.3f}, {r.ci_hi:+.3f}] | {r.n} {cell(r.unit)} | {badge(r.outcome)} "
+                         f"| {badge(r.verdict)} |")
+        finite = rows[pd.notna(rows.width) & (rows.width < float("inf"))]
+        if len(finite):
+            best = finite.sort_values(["width", "n"], ascending=[True, False]).iloc[0]
+            lines += ["", f"Strongest evidence: {_link(best.chapter, root, short=True)} {cell(best.arm)}, "
+                      f"the narrowest interval (width {best.width:.3f} R² over {best.n} {cell(best.unit)}); "
+                      f"its outcome, **{best.outcome}**, is the answer on this scale."]
+            other = rows[rows.outcome != best.outcome]
+            if len(other):
+                lines.append("Other outcomes here come from wider intervals or other arms: "
+                             + "; ".join(f"{_link(r.chapter, root, short=True)} {cell(r.arm)}: "
+                                         f"{r.outcome} (width {r.width:.3f}, {r.n} {cell(r.unit)})"
+                                         for r in other.itertuples())
+                             + ". 'Not reproduced' means the interval excludes the smallest effect of "
+                             "interest; 'inconclusive' that it holds both 0 and it; 'partly' that the "
+                             "gain is real but smaller. Chapter verdicts on other scales (e.g. chapter "
+                             "08's +120 %) answer other claims.")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) if parts else None
+
+
+__all__ = ["same_claim", "STYLE", "OPTIONAL", "chapter_title", "cell", "badge", "chapters", "load", "counts",
            "missing", "table", "notes", "evidence"]

@@ -131,3 +131,27 @@ def test_evidence_one_paragraph_per_claim(book):
     assert paragraphs[0].startswith("**A claim** (<span")
     assert "◐ partly reproduced" in paragraphs[0]
     assert paragraphs[0].endswith(", [01](01_first.ipynb)): evidence of A claim")
+
+
+def _arm(arm, est, lo, hi, n, unit, outcome):
+    return {"arm": arm, "estimate": est, "ci_lo": lo, "ci_hi": hi, "n": n, "unit": unit, "outcome": outcome,
+            "claim": 0.01, "claim_kind": "sesoi", "label": "ΔR²", "level": 0.95}
+
+
+def test_same_claim_side_by_side_names_the_strongest_evidence(book):
+    root, results = book
+    assert vp.same_claim(vp.load(results, root), root) is None  # nothing yet
+    write(results, "01_first", "seeds", "partly reproduced", topic="smoothing_helps",
+          effects=[_arm("converged", 0.004, 0.001, 0.007, 25, "(data set, seed) pair", "partly reproduced")])
+    write(results, "02_second", "across", "inconclusive", topic="smoothing_helps",
+          effects=[_arm("gplearn", 0.003, -0.02, 0.03, 20, "data set", "inconclusive"),
+                   {**_arm("pct", 5.0, -3.0, 12.0, 5, "seed", "not reproduced"), "claim_kind": "claimed"}])
+    write(results, "03_third", "alone", "reproduced")  # no topic: not grouped
+    v = vp.load(results, root)
+    md = vp.same_claim(v, root)
+    assert md.count("| [0") == 2  # one row per comparable arm (the % arm is on another scale)
+    assert "Strongest evidence: [01](01_first.ipynb) converged" in md and "**partly reproduced**" in md
+    assert "[02](02_second.ipynb) gplearn: inconclusive (width 0.050, 20 data set)" in md
+    # a topic tested by one chapter only is not a comparison
+    only = v[v.chapter != "02_second"]
+    assert vp.same_claim(only, root) is None
