@@ -174,6 +174,8 @@ def distill(df_or_path, target: str, *, student: str = "operon", lams=None, cv: 
         Bad table, target or setting: one clear message.
     """
     from sklearn.model_selection import train_test_split
+
+    from distillkit.owndata._preflight import preflight
     from distillkit.experiments.pipeline import PAPER_LAMS, resolve_config
 
     t_start = time.perf_counter()
@@ -197,6 +199,9 @@ def distill(df_or_path, target: str, *, student: str = "operon", lams=None, cv: 
     if len(tr) < 2 * cv:
         raise DataError(f"{len(tr)} training rows are too few for {cv}-fold cross-validation; "
                         f"pass a smaller cv (--cv) or a larger table")
+    # every check that can be made before the first teacher trains (the CLI runs the same)
+    preflight(table, config, seed=int(seed), lams=est.lams, student=student, refine=refine,
+              n_students=(len(est.lams) + 1) * (cv + 1))  # every candidate in every fold, and the refit
     t0 = time.perf_counter()
     est.fit(X.iloc[tr], y[tr])
     seconds = {"estimator": time.perf_counter() - t0}

@@ -214,3 +214,21 @@ def test_gplearn_student(tmp_path):
     write_report(res, tmp_path / "g")
     module = _load(tmp_path / "g" / "formula.py")
     np.testing.assert_allclose(module.predict(res.test_frame), res.predictions["formula"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad, match", [(dict(lams=[0, 1e300]), "finite number"),
+                                        (dict(seed=2**32 - 1), "seed must be in")])
+def test_distill_from_python_checks_before_training(bad, match, monkeypatch):
+    """distill() runs the CLI's preflight: a bad λ grid or seed fails before any teacher trains."""
+    from distillkit.owndata import _estimator
+    import numpy as np
+    import pandas as pd
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+    monkeypatch.setattr(_estimator.DistilledRegressor, "fit", no_training)
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    df["y"] = 2 * df.a + df.b
+    with pytest.raises(ValueError, match=match):
+        distill(df, "y", profile="smoke", progress=False, cv=2, **bad)
