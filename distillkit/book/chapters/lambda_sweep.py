@@ -24,9 +24,10 @@ from distillkit.book.analyses import primary_reading, table6_pattern, table6_rea
 from distillkit.book.competence import competent_cells
 from distillkit.stats.metrics import best_lambda
 from distillkit.book.show import PAPER, fmt_lam, name_of, ours_label
-from distillkit.students import SR_READINGS
+from distillkit.vocab import SR_READINGS
 from distillkit.book.summaries import in_order, average_improvement, lambda_summary, paper_curve, paper_lambda_summary, per_lambda
-from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
+from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, rule_text
+from distillkit.stats.outcome import Claim, decide, effect_from_units
 
 THRESHOLDS = {
     "factor": 2.0,  # "about 120 %": within this factor of the paper's average
@@ -42,7 +43,11 @@ RULES = {
             "the primary SR reading. Reproduced if our average is within a factor of "
             "{factor:g} of the paper's average over the same data sets; partly reproduced if "
             "it is above {floor:g} % (a real average gain of another size); not reproduced "
-            "otherwise; inconclusive if no data set is competent."),
+            "otherwise; inconclusive if no data set is competent. A 'not reproduced' stands only "
+            "if the 95 % bootstrap interval of the improvement over the data sets (one value per "
+            "competent data set, the outcome rule of distillkit.stats.outcome) excludes the "
+            "paper's average; otherwise the verdict is inconclusive (chapter 08 measures the "
+            "claim over seeds)."),
     "dep": ("Under the primary SR reading, among the competent data sets (λ = 0 student at "
             "most {tol:g} R² below the paper's) where the best λ > 0 beats λ = 0, count the "
             "distinct best λ. Reproduced if there are at least {min_optima} (or, on a grid "
@@ -255,6 +260,12 @@ def verdicts(sweep: pd.DataFrame, readings=None, grid=None) -> list[Verdict]:
     ours_avg = avg_kept.get(primary, math.nan)
     paper_avg = paper_average(summary.dataset.unique())
     v_avg = verdict_average_improvement(summary, paper_avg, reading=primary, competence=comp)
+    kept = summary[(summary.sr_reading == primary) & competent_cells(comp, summary)]
+    out = decide(effect_from_units(kept.improvement_pct, unit="data set", label="improvement %"),
+                 Claim(paper_avg if np.isfinite(paper_avg) and paper_avg > 0 else 1.0, kind="claimed",
+                       label="the paper's average"))
+    if v_avg == NOT and not out.effect.hi < out.claim.size:  # the interval still holds the paper's average
+        v_avg = INCONCLUSIVE
     n_pos = sum(1 for v in grid if v > 0)
     v_dep, dep = verdict_dataset_dependent(summary, primary, n_pos, competence=comp)
     note = _competence.competence_note(comp, "student", THRESHOLDS["tol"])
@@ -268,8 +279,8 @@ def verdicts(sweep: pd.DataFrame, readings=None, grid=None) -> list[Verdict]:
                 (f"Average improvement of the best λ > 0 over λ = 0: {ours_avg:.1f} % ({primary} reading)"
                  + "".join(f", {avg_kept.get(r, math.nan):.1f} % ({r})" for r in other)
                  + f" over the competent of {summary.dataset.nunique()} data sets and {n_seeds} seed(s); "
-                 f"paper {paper_avg:.1f} %; {note}."),
-                paper=f"{paper_avg:.1f} %", ours=f"{ours_avg:.1f} % ({primary})",
+                 f"paper {paper_avg:.1f} %; {out.text('{:+.1f}')}; {note}."),
+                paper=f"{paper_avg:.1f} %", ours=f"{ours_avg:.1f} % ({primary})", effects=effect_rows({primary: out}),
                 numbers={"ours": ours_avg, "paper": paper_avg, **{f"ours_{r}": avg_kept.get(r, math.nan)
                                                                   for r in readings}}),
         Verdict("dep", "The optimal λ is dataset-dependent", v_dep, rule("dep"),
