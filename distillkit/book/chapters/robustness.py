@@ -191,7 +191,7 @@ def verdict_improvement(main: pd.DataFrame, control: pd.DataFrame,
                                 "pct_hi": e.hi, "control_pct": float(ctl.pct_mean), "honest_delta": d.estimate,
                                 "delta_lo": d.lo, "delta_hi": d.hi, "delta_outcome": dr2.outcome,
                                 "p_value": float(pooled.p_value), "n_pairs": int(pooled.n)}
-        parts.append(f"{reading}: honest λ {pct.text('{:+.1f}')}; {dr2.text()}; Wilcoxon p = "
+        parts.append(f"{reading}: {pct.text('{:+.1f}')}; {dr2.text()}; Wilcoxon p = "
                      f"{pooled.p_value:.3g}; selection-bias control (best of {N_DRAWS} draws at λ = 0) "
                      f"{ctl.pct_mean:+.1f} %")
     n_seeds = int(main_all["seed"].nunique())

@@ -274,7 +274,7 @@ def test_verdicts_improvement_outcomes(effect, n_seeds, expected):
     assert v.verdict == expected, v.evidence
     assert v.rule == rb.rule("improvement")
     lit = v.numbers["per_reading"]["literal"]
-    assert f"honest λ honest-λ improvement % {lit['honest_pct']:+.1f}" in v.evidence
+    assert f"literal: honest-λ improvement % {lit['honest_pct']:+.1f}" in v.evidence
     assert f"{n_seeds} seeds x 3 data sets" in v.evidence
     assert v.ours.startswith(f"literal: {lit['honest_pct']:+.1f} % [{lit['pct_lo']:+.1f}, {lit['pct_hi']:+.1f}]")
     assert v.paper.startswith("+120 %")
