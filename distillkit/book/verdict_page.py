@@ -151,7 +151,8 @@ def _effect_rows(verdicts: pd.DataFrame, topic: str) -> pd.DataFrame:
             if e.get("claim_kind") == "sesoi" and e.get("label") == "ΔR²":  # one scale: comparable
                 rows.append(dict(e, chapter=r.chapter, claim_text=r.claim, verdict=r.verdict))
     out = pd.DataFrame(rows)
-    if len(out):
+    if len(out):  # an arm two verdicts of one chapter share is shown once
+        out = out.drop_duplicates(["chapter", "arm"]).reset_index(drop=True)
         out["width"] = out.ci_hi.astype(float) - out.ci_lo.astype(float)
     return out
 
@@ -161,7 +162,8 @@ def same_claim(verdicts: pd.DataFrame, root: Path = REPO_ROOT) -> str | None:
     more than one chapter, a table of each chapter's arms on one scale (ΔR² against the smallest
     effect of interest: estimate, 95 % interval, units, outcome), the strongest evidence (the
     narrowest interval; more units break ties) and its outcome as the answer, and why the other
-    outcomes differ. None when no topic has two chapters."""
+    outcomes differ. A zero-width interval (every unit equal, e.g. λ = 0 chosen everywhere) is
+    shown but never named the strongest. None when no topic has two chapters."""
     from distillkit.book.verdict import TOPICS
 
     if verdicts.empty or "topic" not in verdicts:
@@ -176,19 +178,19 @@ def same_claim(verdicts: pd.DataFrame, root: Path = REPO_ROOT) -> str | None:
                  "|---|---|---|---|---|---|---|"]
         for r in rows.itertuples():
             lines.append(f"| {_link(r.chapter, root, short=True)} | {cell(r.arm)} | {r.estimate:+.3f} "
-                         f"| [{r.ci_lo:+.3f}, {r.ci_hi:+.3f}] | {r.n} {cell(r.unit)} | {badge(r.outcome)} "
+                         f"| [{r.ci_lo:+.3f}, {r.ci_hi:+.3f}] | {r.n} × {cell(r.unit)} | {badge(r.outcome)} "
                          f"| {badge(r.verdict)} |")
-        finite = rows[pd.notna(rows.width) & (rows.width < float("inf"))]
+        finite = rows[pd.notna(rows.width) & (rows.width < float("inf")) & (rows.width > 0)]
         if len(finite):
             best = finite.sort_values(["width", "n"], ascending=[True, False]).iloc[0]
             lines += ["", f"Strongest evidence: {_link(best.chapter, root, short=True)} {cell(best.arm)}, "
-                      f"the narrowest interval (width {best.width:.3f} R² over {best.n} {cell(best.unit)}); "
+                      f"the narrowest interval (width {best.width:.3f} R² over {best.n} × {cell(best.unit)}); "
                       f"its outcome, **{best.outcome}**, is the answer on this scale."]
             other = rows[rows.outcome != best.outcome]
             if len(other):
                 lines.append("Other outcomes here come from wider intervals or other arms: "
                              + "; ".join(f"{_link(r.chapter, root, short=True)} {cell(r.arm)}: "
-                                         f"{r.outcome} (width {r.width:.3f}, {r.n} {cell(r.unit)})"
+                                         f"{r.outcome} (width {r.width:.3f}, {r.n} × {cell(r.unit)})"
                                          for r in other.itertuples())
                              + ". 'Not reproduced' means the interval excludes the smallest effect of "
                              "interest; 'inconclusive' that it holds both 0 and it; 'partly' that the "

@@ -151,7 +151,12 @@ def test_same_claim_side_by_side_names_the_strongest_evidence(book):
     md = vp.same_claim(v, root)
     assert md.count("| [0") == 2  # one row per comparable arm (the % arm is on another scale)
     assert "Strongest evidence: [01](01_first.ipynb) converged" in md and "**partly reproduced**" in md
-    assert "[02](02_second.ipynb) gplearn: inconclusive (width 0.050, 20 data set)" in md
+    assert "[02](02_second.ipynb) gplearn: inconclusive (width 0.050, 20 × data set)" in md
+    # a point interval (every unit equal) is shown, never the strongest; shared arms shown once
+    write(results, "03_third", "point", "not reproduced", topic="smoothing_helps",
+          effects=[_arm("p", 0.0, 0.0, 0.0, 30, "data set", "not reproduced")] * 2)
+    md = vp.same_claim(vp.load(results, root), root)
+    assert md.count("[03](03_third.ipynb) | p |") == 1 and "Strongest evidence: [01]" in md
     # a topic tested by one chapter only is not a comparison
     only = v[v.chapter != "02_second"]
     assert vp.same_claim(only, root) is None
