@@ -12,7 +12,9 @@ One fit serves all rules: a rule only picks a member of the fit's final populati
 Pareto front, as :class:`distillkit.students.OperonStudent` with ``tolerance`` does; gplearn's
 last generation). ``table`` scores every formula with the deterministic check
 (:func:`distillkit.symbolic.groundtruth.score_formula`) and prints budget x rule -> symbolic and
-accuracy (R² > 0.999) solution rates -> seconds per fit, to stdout and ``..._table.csv``.
+accuracy (R² > 0.999) solution rates -> seconds per fit, to stdout and ``..._table.csv``
+(the run of issue 20 is kept as ``benchmarks/ground_truth_budget_table.csv``: 2-core machine
+under load, ``nice -n 10``, one process: 84 fits, 14 min of CPU, about 75 min wall).
 ``identity`` scores every distinct (equation, formula) of the fits once and writes each outcome
 and its seconds to ``--out`` (run it idle and with both cores busy: the outcomes must match);
 ``--old`` uses the check as it was before issue 20 (sympy in a worker process, 10-second
