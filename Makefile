@@ -12,6 +12,7 @@ STAMP   := $(VENV)/.installed
 HTML    := _build/_build/html/index.html
 VERIFY_N ?= 5
 VERIFY_ARGS ?=
+EVIDENCE_ARGS ?=# e.g. --n-jobs 2 --seeds 0-4 (or set DISTILLKIT_DASK_SCHEDULER)
 # the book's run cache (distillkit.book.build's default), seeded from the evidence ledger
 BOOK_CACHE = $${DISTILLKIT_CACHE:-$(CURDIR)/_cache/runs}
 
@@ -48,7 +49,7 @@ test: $(STAMP) chromium
 # powered grids (distillkit.experiments.evidence): resumable through the run cache; on a dask
 # cluster when DISTILLKIT_DASK_SCHEDULER is set; the ledger in evidence/ is committed
 evidence: $(STAMP)
-	$(PY) -m distillkit.experiments.evidence run
+	$(PY) -m distillkit.experiments.evidence run $(EVIDENCE_ARGS)
 
 verify-evidence: $(STAMP)
 	$(PY) -m distillkit.experiments.evidence verify --n $(VERIFY_N) $(VERIFY_ARGS)
