@@ -330,6 +330,13 @@ def decide(effect: Effect, claim: Claim) -> Outcome:
                    f"the interval holds both 0 and the {what}")
 
 
+def excludes_claim(effect: Effect, claim: Claim) -> bool:
+    """Does the interval exclude the claimed effect (or SESOI), i.e. may a verdict say "not
+    reproduced"? (For a chapter keeping its own rule: its "not reproduced" stands only then.)"""
+    return bool(np.isfinite(effect.hi) and np.isfinite(effect.lo)
+                and max(claim.direction * effect.lo, claim.direction * effect.hi) < claim.size)
+
+
 def combine(outcomes) -> str:
     """One outcome for a claim tested in several arms (module docstring)."""
     found = [o.outcome if isinstance(o, Outcome) else str(o) for o in outcomes]
@@ -347,6 +354,6 @@ def combine(outcomes) -> str:
     return PARTLY
 
 
-__all__ = ["OUTCOMES", "KINDS", "combine", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE", "LEVEL", "Effect", "Claim", "Outcome",
+__all__ = ["OUTCOMES", "KINDS", "combine", "excludes_claim", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE", "LEVEL", "Effect", "Claim", "Outcome",
            "effect_from_units", "paired_effect", "paired_proportion_effect", "effect_from_interval",
            "wilson_interval", "mcnemar_exact", "units_needed", "decide"]

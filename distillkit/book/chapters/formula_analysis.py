@@ -22,7 +22,8 @@ from distillkit.symbolic.programs import program_complexity
 from distillkit.book.show import PAPER, fmt_lam, name_of, ours_label
 from distillkit.vocab import SR_READINGS
 from distillkit.book.summaries import in_order, lambda_summary, paper_curve, per_lambda
-from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
+from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, rule_text
+from distillkit.stats.outcome import Claim, decide, effect_from_units, excludes_claim
 
 THRESHOLDS = {
     "majority": 0.5,  # (b) holds on more than this share of the data sets
@@ -35,7 +36,10 @@ RULES = {
                 "λ > 0 is below that at λ = 0. Reproduced if (a) and (b), partly reproduced if one "
                 "of them, not reproduced otherwise. Only data sets whose λ = 0 student is "
                 "competent count: if the focus data set is left out, (b) alone decides (partly or "
-                "not reproduced); with none left, inconclusive."),
+                "not reproduced); with none left, inconclusive. A 'not reproduced' stands only if the "
+                "95 % bootstrap interval over data sets of the complexity change (best λ > 0 minus "
+                "λ = 0, seed means) excludes the paper's change on Concrete ({paper_change:+d} nodes; "
+                "distillkit.stats.outcome); otherwise inconclusive."),
 }
 
 
@@ -82,6 +86,8 @@ def complexity_by_lambda(sweep: pd.DataFrame) -> pd.DataFrame:
 
 #: node counts of the paper's Table 7 formulas, keyed by (data set, λ)
 PAPER_COMPLEXITY = {("concrete", float(p.lam)): program_complexity(p.formula) for _, p in paper.TABLE7.iterrows()}
+#: the paper's claimed change of the formula's size (Table 7, Concrete: λ = 0.001 minus λ = 0)
+THRESHOLDS["paper_change"] = PAPER_COMPLEXITY[("concrete", 0.001)] - PAPER_COMPLEXITY[("concrete", 0.0)]
 
 
 def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: pd.DataFrame,
@@ -104,17 +110,25 @@ def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: p
     c = c[ok]
     focus_out = focus is not None and focus in left_out
     s = summary[summary.sr_reading == reading].set_index("dataset").best_lam
-    simpler = {}
+    simpler, change = {}, {}
     for ds in in_order(c):
         cc = c[c.dataset == ds].set_index("lam").complexity
         if ds in s.index and np.isfinite(s[ds]):
             simpler[ds] = bool(cc.loc[s[ds]] < cc.loc[0.0])
+            change[ds] = float(cc.loc[s[ds]] - cc.loc[0.0])
     b = sum(simpler.values()) > majority * len(simpler) if simpler else False
+    paper_change = THRESHOLDS["paper_change"]
+    out = decide(effect_from_units(list(change.values()), unit="data set", label="Δ nodes"),
+                 Claim(abs(paper_change) or 1, kind="claimed", direction=-1 if paper_change <= 0 else 1,
+                       label="the paper's change on Concrete"))
     if focus_out:
         verdict = INCONCLUSIVE if not simpler else PARTLY if b else NOT
-        return verdict, {"focus_simpler": None, "simpler": simpler, "left_out": left_out}
-    verdict = REPRODUCED if a and b else PARTLY if a or b else NOT
-    return verdict, {"focus_simpler": a, "simpler": simpler, "left_out": left_out}
+    else:
+        verdict = REPRODUCED if a and b else PARTLY if a or b else NOT
+    if verdict == NOT and not excludes_claim(out.effect, out.claim):  # the interval holds the claim
+        verdict = INCONCLUSIVE
+    return verdict, {"focus_simpler": None if focus_out else a, "simpler": simpler, "left_out": left_out,
+                     "outcome": out}
 
 
 
@@ -220,10 +234,12 @@ def verdicts(sweep: pd.DataFrame, focus: str, reading: str | None = None) -> lis
         "simpler", "Regularized teachers give simpler formulas", v, rule("simpler"),
         f"On {name_of(focus)} ({reading} reading) the formula has {std} nodes at λ = 0 and {reg} at "
         f"the best λ > 0 (paper: {p_std} and {p_reg}); the best-λ formula is simpler than the λ = 0 "
-        f"one on {n_simpler}/{n} data sets; " + competence_note(comp, "student") + ".",
+        f"one on {n_simpler}/{n} data sets; " + competence_note(comp, "student")
+        + f"; {info['outcome'].text('{:+.1f}')}.",
         paper=f"{p_std} -> {p_reg} nodes (Concrete)",
         ours=f"{std} -> {reg} nodes ({name_of(focus)}, {reading}); simpler on {n_simpler}/{n} data sets",
-        numbers={"standard": std, "regularized": reg, "simpler": n_simpler, "compared": n})]
+        numbers={"standard": std, "regularized": reg, "simpler": n_simpler, "compared": n},
+        effects=effect_rows({reading: info["outcome"]}))]
 
 
 __all__ = ["THRESHOLDS", "RULES", "PAPER_COMPLEXITY", "rule", "formula_table", "complexity_by_lambda",
