@@ -256,7 +256,9 @@ def mcnemar_exact(a_only: int, b_only: int) -> float:
 def paired_proportion_effect(a, b, unit: str = "pair", label: str = "Δ rate", level: float = LEVEL) -> Effect:
     """Difference of the rates of paired booleans ``a`` and ``b`` (None / NaN pairs dropped),
     with Newcombe's (1998) hybrid score interval for paired proportions (his method 10):
-    Wilson limits of each rate combined with the phi correlation of the pairs."""
+    Wilson limits of each rate combined with the phi correlation of the pairs. With no
+    discordant pair (where phi = 1 would collapse it to a point) the interval is at least
+    ±(the Wilson upper bound of 0 discordant of n), since |Δ| never exceeds the discordant share."""
     pairs = [(bool(x), bool(y)) for x, y in zip(a, b)
              if x is not None and y is not None and not (isinstance(x, float) and math.isnan(x))
              and not (isinstance(y, float) and math.isnan(y))]
@@ -274,6 +276,10 @@ def paired_proportion_effect(a, b, unit: str = "pair", label: str = "Δ rate", l
     d = p1 - p2
     lo = d - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
     hi = d + math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    if a_only + b_only == 0:  # no discordant pair: phi = 1 collapses method 10 to a point, but the
+        # data still allow a discordant share up to its Wilson bound u, and |Δ| <= that share
+        u = wilson_interval(0, n, level)[1]
+        lo, hi = min(lo, d - u), max(hi, d + u)
     sd = float(np.std([int(x) - int(y) for x, y in pairs], ddof=1)) if n > 1 else math.nan
     return Effect(d, max(-1.0, lo), min(1.0, hi), n, unit,
                   f"Newcombe paired score interval ({a_only} vs {b_only} discordant of {n})", sd, label, level)

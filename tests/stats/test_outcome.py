@@ -175,3 +175,10 @@ def test_combine():
     assert oc.combine([N, I]) == I and oc.combine([]) == I
     with pytest.raises(ValueError, match="unknown outcome"):
         oc.combine(["maybe"])
+
+
+def test_paired_proportions_no_discordant_pair_is_never_a_point():
+    # helper D's case: 30 both true, 30 both false, no discordant pair (phi = 1)
+    e = oc.paired_proportion_effect([True] * 30 + [False] * 30, [True] * 30 + [False] * 30)
+    u = oc.wilson_interval(0, 60)[1]
+    assert e.estimate == 0 and e.lo == pytest.approx(-u) and e.hi == pytest.approx(u) and u > 0.05
