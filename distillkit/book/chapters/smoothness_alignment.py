@@ -35,9 +35,6 @@ from __future__ import annotations
 
 import functools
 
-import os
-from contextlib import contextmanager
-
 import numpy as np
 import pandas as pd
 
@@ -46,14 +43,13 @@ from distillkit.stats.metrics import MIN_WILCOXON_N
 from distillkit.stats.outcome import Claim, combine, decide
 from distillkit.book import summaries
 from distillkit.book import analyses
+from distillkit.experiments.evidence import SCHEDULER_ENV, cluster_backend  # one dask switch, library side
 from distillkit.experiments.pipeline import PAPER_LAMS, profile_sizes, student_label
 from distillkit.book.verdict import Verdict, effect_rows, rule_text
 
 #: label-noise level γ of the Feynman data sets (sd γ·rms(y)): SRBench's middle level, where a
 #: teacher has noise to smooth away but an exact law is still recoverable
 FEYNMAN_NOISE = 0.01
-#: the environment variable naming a dask.distributed scheduler
-SCHEDULER_ENV = "DISTILLKIT_DASK_SCHEDULER"
 #: (student, reading) compared; gplearn under the converged reading (chapter 09)
 STUDENTS = (("gplearn", "converged"), ("operon", "converged"))
 PENALTIES = ("jacobian", "lipschitz")
@@ -168,19 +164,6 @@ def ledger_share(df: pd.DataFrame, p: dict) -> int:
 def run_counts(df: pd.DataFrame) -> dict:
     """What the chapter ran: ``n_datasets``, ``n_trials`` (seeds) and ``n_runs`` (student fits)."""
     return summaries.run_counts(df, "n_datasets", "n_trials", "n_runs")
-
-
-@contextmanager
-def cluster_backend(address: str | None = None):
-    """Yields the joblib backend to use: "dask" (with a Client open on ``address`` or
-    ``$DISTILLKIT_DASK_SCHEDULER``) when a scheduler is named, else None (joblib's default)."""
-    address = address or os.environ.get(SCHEDULER_ENV)
-    if not address:
-        yield None
-        return
-    from dask.distributed import Client
-    with Client(address):
-        yield "dask"
 
 
 def alignment_sweep(profile: str = "paper", datasets=None, lams=None, seeds=None, n_jobs: int = 2,
