@@ -27,7 +27,7 @@ def run_cli(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m distillkit.experiments.evidence",
                                  description="The evidence ledger: run, seed, verify the powered grids.")
     ap.add_argument("command", choices=("run", "seed", "verify", "status", "collect"))
-    ap.add_argument("--grid", action="append", help=f"grid name (repeatable; default {', '.join(DEFAULT_GRIDS)})")
+    ap.add_argument("--grid", action="append", help=f"grid name (repeatable; default {', '.join(DEFAULT_GRIDS)}; seed: every grid in the ledger)")
     ap.add_argument("--seeds", help="trials to run, e.g. 0-4 or 0,3 (run/collect; default the grid's)")
     ap.add_argument("--cache-dir", help="run cache (default $DISTILLKIT_CACHE or the user cache)")
     ap.add_argument("--ledger", default=str(EVIDENCE_DIR), help="ledger folder (default evidence/)")
@@ -51,7 +51,7 @@ def run_cli(argv=None) -> int:
             for name in names:
                 print(json.dumps(status(grid(name), ledger)))
         elif args.command == "seed":
-            res = seed_cache(args.cache_dir, ledger, names)
+            res = seed_cache(args.cache_dir, ledger, args.grid)  # no --grid: every grid in the ledger
             print(f"evidence: {res['copied']} ledger record(s) copied into the run cache, {res['present']} already there")
         else:
             rng = args.rng if args.rng is not None else random.SystemRandom().randrange(2**31)
