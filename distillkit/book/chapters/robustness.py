@@ -75,8 +75,9 @@ RULES = {
         "{competence_tol:g} R² below the standardized λ = 0 teacher on the same data set and "
         "seed count. A (data set, λ > 0) cell degrades if the teacher's mean paired test-R² "
         "drop against λ = 0 exceeds {teacher_tol:g} R² and its 95 % bootstrap interval lies "
-        "below 0. A target scaling holds if none of its competent cells degrades and is "
-        "undecided if it has no competent cell or was not run. Reproduced if both scalings "
+        "below 0. A target scaling holds if none of its competent cells degrades, fails if the "
+        "interval of a degrading cell lies below -{teacher_tol:g}, and is undecided otherwise "
+        "(no competent cell, not run, or every degrading interval reaching -{teacher_tol:g}). Reproduced if both scalings "
         "are decided and hold; partly reproduced if one holds and the other fails or is "
         "undecided; not reproduced if none holds; inconclusive if neither is decided or with "
         "fewer than {min_seeds} seeds."),
@@ -253,8 +254,8 @@ def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = THRESHOL
             parts.append(f"{name}: undecided, {out} (no λ = 0 teacher within "
                          f"{competence_tol:g} R² of the standardized one)")
             continue
-        bad = d[d.degraded]
-        holds[name] = bad.empty
+        bad = d[d.degraded]  # fails only where an interval excludes the tolerance (the outcome rule)
+        holds[name] = True if bad.empty else (False if (bad.ci_hi < -tol).any() else None)
         worst = d.loc[d.mean_diff.idxmin()]
         base = c[c.competent].teacher_r2.mean()
         parts.append(f"{name} (mean competent teacher R² {base:.3f} at λ = 0; {out}): {len(bad)} "
