@@ -413,9 +413,9 @@ def verdicts(df: pd.DataFrame) -> list[Verdict]:
         for var, g in (c.groupby("variant", sort=False) if len(c) else []):
             per_variant[var] = combine(list(g.outcome))
             parts.append(f"{var}: " + "; ".join(
-                f"{r.comparison}: {r.text}" + (f" (about {r.equations_needed} equations at this grid's "
+                f"{r.comparison}: {r.text}" + (f" (about {int(r.equations_needed)} equations at this grid's "
                                                f"pairs per equation; {r.equations} here)"
-                                               if r.outcome == "inconclusive" and r.equations_needed else "")
+                                               if r.outcome == "inconclusive" and pd.notna(r.equations_needed) else "")
                 for r in g.itertuples()))
         outcome = combine(list(per_variant.values()))
         numbers = {f"{r.variant}, {r.comparison}: {k}": float("nan") if getattr(r, k) is None else float(getattr(r, k))

@@ -107,8 +107,9 @@ def test_smooth_numbers_are_the_outcome_rule_s():
 
 def test_direct_verdict_noisy_cells_only():
     assert by_key(frame(solves=lambda e, lam: True))["direct"].verdict == "reproduced"
-    assert by_key(frame(solves=lambda e, lam: e % 3 == 0, direct=lambda e: e % 3 == 0))["direct"].verdict \
-        == "not reproduced"
+    # the same laws with and without a teacher on 80 noisy pairs: the interval excludes +0.10
+    same = frame(n_eq=80, solves=lambda e, lam: e % 3 == 0, direct=lambda e: e % 3 == 0)
+    assert by_key(same)["direct"].verdict == "not reproduced"
     # without noisy cells there is nothing to compare
     assert by_key(frame(solves=lambda e, lam: True, noises=(0.0,)))["direct"].verdict == "inconclusive"
 
