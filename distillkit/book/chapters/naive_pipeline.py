@@ -18,7 +18,7 @@ from distillkit.book import competence as _competence
 from distillkit.experiments import paper
 from distillkit.book.competence import competent_cells
 from distillkit.book.show import PAPER, name_of, ours_label
-from distillkit.students import SR_READINGS
+from distillkit.vocab import SR_READINGS
 from distillkit.book.summaries import in_order, per_lambda
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 

@@ -25,7 +25,7 @@ from distillkit.stats.metrics import improvement_pct, snr_proxy, spearman
 from distillkit.book.params import as_list, focus_dataset, paper_sweep, resolve_datasets
 from distillkit.experiments.pipeline import make_split, resolve_config
 from distillkit.book.show import PAPER, name_of, ours_label
-from distillkit.students import SR_READINGS
+from distillkit.vocab import SR_READINGS
 from distillkit.book.summaries import lambda_curve, in_order, lambda_summary, per_lambda
 from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
 
