@@ -5,7 +5,7 @@ can use them without loading the heavy libraries.
 """
 from __future__ import annotations
 
-#: run profiles (budgets and grids: :data:`distillkit.experiments.pipeline.PROFILES`)
+#: run profiles (budgets and grids: :data:`distillkit.experiments.profiles.PROFILES`)
 PROFILES = ("smoke", "paper", "full")
 #: readings of the paper's symbolic-regression stopping rule (see book/methods.md)
 SR_READINGS = ("literal", "converged")

@@ -49,7 +49,7 @@ _SELECTED = tuple(select_equations())
 #: the powered grid's equations: the first 12 writable ones per number of inputs (63)
 _POWERED = tuple(select_equations(DEFAULT_OPERATORS, per_inputs=12))
 
-#: grid sizes per profile (keys = distillkit.experiments.pipeline.PROFILES); ``equations`` in order
+#: grid sizes per profile (keys = distillkit.experiments.profiles.PROFILES); ``equations`` in order
 SIZES = {
     # one equation with 1, 2 and 3 inputs; the smoke budgets seldom find a law
     "smoke": {"equations": _SELECTED[0:5:2], "noises": (0.0, 0.01), "lams": (0.0, 0.1),
