@@ -37,11 +37,8 @@ n_jobs = 2
 results_dir = None
 
 # %%
-from IPython.display import display
-
 from distillkit.book.chapters import naive_pipeline
-from distillkit.book import params
-from distillkit.book import plots
+from distillkit.book import params, plots
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("01_naive_pipeline", globals())

@@ -38,12 +38,8 @@ n_jobs = 2
 results_dir = None
 
 # %%
-from IPython.display import display
-
-from distillkit.book import analyses
-from distillkit.book import competence
+from distillkit.book import analyses, competence, params
 from distillkit.book.chapters import lambda_sweep
-from distillkit.book import params
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("03_lambda_sweep", globals())

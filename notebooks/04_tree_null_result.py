@@ -41,11 +41,7 @@ n_jobs = 2
 results_dir = None
 
 # %%
-from IPython.display import display
-
-from distillkit.book import analyses
-from distillkit.book import competence
-from distillkit.book import params
+from distillkit.book import analyses, competence, params
 from distillkit.book.chapters import tree_null_result
 from distillkit.book.chapter import Chapter
 

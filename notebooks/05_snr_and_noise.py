@@ -38,15 +38,8 @@ results_dir = None
 noise_levels = [0.0, 0.1, 0.25, 0.5]
 
 # %%
-from IPython.display import display
-
-from distillkit.book import analyses
-from distillkit.book import competence
-from distillkit.book import params
-from distillkit.book import plots
-from distillkit.book import show
+from distillkit.book import analyses, competence, params, plots, show, summaries
 from distillkit.book.chapters import snr_and_noise
-from distillkit.book import summaries
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("05_snr_and_noise", globals())

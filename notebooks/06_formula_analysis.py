@@ -41,11 +41,8 @@ results_dir = None
 # %%
 from IPython.display import display
 
-from distillkit.book import analyses
-from distillkit.book import competence
+from distillkit.book import analyses, competence, params, show
 from distillkit.book.chapters import formula_analysis
-from distillkit.book import params
-from distillkit.book import show
 from distillkit.book.chapter import Chapter
 
 ch = Chapter("06_formula_analysis", globals())

@@ -60,8 +60,6 @@ training_epochs = None  # epochs of the full training runs on Concrete (paper: 1
 threads = 1            # torch threads for step and training timings
 
 # %%
-from IPython.display import display
-
 from distillkit.experiments import bench
 from distillkit.book.chapters import cost_of_smoothness
 from distillkit.experiments import paper
