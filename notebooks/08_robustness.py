@@ -46,7 +46,6 @@ results_dir = None
 # %%
 import time
 
-from IPython.display import Markdown
 
 from distillkit.experiments import paper
 from distillkit.book import analyses, plots
@@ -183,8 +182,8 @@ ch.table(robustness.chosen_lams(honest))
 # %%
 ch.table(robustness.headline_table(analyses.headline(main, control)))
 
-# %% mystnb={"markdown_format": "myst"}
-Markdown(robustness.improvement_markdown(verdicts[0]))
+# %%
+ch.table(robustness.improvement_table(verdicts[0]), caption="The improvement verdict per SR reading")
 
 # %% [markdown]
 # Paper reports **+{glue:text}`ch8_paper_pct:.0f` %** from the best $\lambda$ on test in

@@ -446,18 +446,19 @@ def headline_table(head: pd.DataFrame) -> pd.DataFrame:
                   "ΔR² (mean [95 % CI])", "ΔR² median"]]
 
 
-def improvement_markdown(verdict: Verdict) -> str:
+def improvement_table(verdict: Verdict) -> pd.DataFrame:
     """The improvement verdict per SR reading (improvement and ΔR² with 95 % intervals, their
-    outcomes, the Wilcoxon test, the control) as a Markdown table."""
+    outcomes, the Wilcoxon test, the control), one row per reading."""
     pct = THRESHOLDS["paper_pct"]
-    rows = [f"| SR reading | honest-λ improvement [95 % CI] | vs +{pct:.0f} % | ΔR² [95 % CI] | vs "
-            f"ΔR² {THRESHOLDS['sesoi']:g} | Wilcoxon p (pairs) | control: best of {N_DRAWS} draws |",
-            "|---|---|---|---|---|---|---|"]
-    rows += [f"| {k} | {v['honest_pct']:+.1f} % [{v['pct_lo']:+.1f}, {v['pct_hi']:+.1f}] | **{v['verdict']}** "
-             f"| {v['honest_delta']:+.3f} [{v['delta_lo']:+.3f}, {v['delta_hi']:+.3f}] | {v['delta_outcome']} "
-             f"| {v['p_value']:.3g} ({v['n_pairs']}) | {v['control_pct']:+.1f} % |"
-             for k, v in verdict.numbers["per_reading"].items()]
-    return "\n".join(rows)
+    return pd.DataFrame([{
+        "SR reading": k,
+        "honest-λ improvement [95 % CI]": f"{v['honest_pct']:+.1f} % [{v['pct_lo']:+.1f}, {v['pct_hi']:+.1f}]",
+        f"vs +{pct:.0f} %": v["verdict"],
+        "ΔR² [95 % CI]": f"{v['honest_delta']:+.3f} [{v['delta_lo']:+.3f}, {v['delta_hi']:+.3f}]",
+        f"vs ΔR² {THRESHOLDS['sesoi']:g}": v["delta_outcome"],
+        "Wilcoxon p (pairs)": f"{v['p_value']:.3g} ({v['n_pairs']})",
+        f"control: best of {N_DRAWS} draws": f"{v['control_pct']:+.1f} %",
+    } for k, v in verdict.numbers["per_reading"].items()])
 
 
 def teacher_competence_table(main: pd.DataFrame, raw: pd.DataFrame):
@@ -491,7 +492,7 @@ __all__ = ["robustness_sweep", "resolve_seeds", "summarize_by_lambda",
            "verdict_teacher", "verdicts", "glues", "rule", "RULES", "THRESHOLDS", "grid_table",
            "grid_summary", "paper_table6", "student_table", "blowup_table", "selection_table",
            "selection_means", "tests_table", "chosen_lams", "headline_table",
-           "improvement_markdown", "teacher_competence_table", "degradation_table",
+           "improvement_table", "teacher_competence_table", "degradation_table",
            "plot_lambda_curves", "plot_teacher_curves", "plot_selection_bias", "plot_honest",
            "VALIDATION_SIZE", "N_DRAWS", "GRID_OVERRIDES", "TEACHER_TOLERANCE", "MIN_WILCOXON_N",
            "ALT_TARGET_SD", "student_competence", "target_label"]

@@ -372,8 +372,8 @@ def test_chapter_tables_build():
     assert len(rb.tests_table(analyses.honest_tests(honest))) == 2 * 3
     assert rb.chosen_lams(honest).share_lam0.between(0, 1).all()
     assert len(rb.headline_table(analyses.headline(main, grids["control"]))) == 2 * 3
-    md = rb.improvement_markdown(_by_key(verdicts)["improvement"]).splitlines()
-    assert len(md) == 2 + 2 and md[2].startswith("| converged |")
+    table = rb.improvement_table(_by_key(verdicts)["improvement"])
+    assert len(table) == 2 and table["SR reading"].iloc[0] == "converged"
     assert len(rb.degradation_table(main, grids["raw"])) == 2 * 2 * (len(LAMS) - 1)
     assert rb.teacher_competence_table(main, grids["raw"]).shape == (2 * 3, 4)
     assert len(rb.blowup_table(main)) == 2 * 2
