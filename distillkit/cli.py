@@ -342,30 +342,22 @@ def _warn_scores(record: dict) -> None:
 
 
 def _distill(args, overrides: dict, prepare_table, preflight) -> int:
-    import inspect
-
-    prep = prepare_table(args.path, args.target, **_table_options(args))  # checked before torch loads
-    preflight(prep, {}, seed=args.seed, lams=args.lams or [0.0], out_dir=args.out, force=args.force,
-              student=args.student, refine=args.refine, budget=False)
-    from distillkit.experiments.profiles import PAPER_LAMS, resolve_config
-    lams = args.lams if args.lams is not None else list(PAPER_LAMS)
-    config = resolve_config(args.profile, **overrides)
-    preflight(prep, config, seed=args.seed, lams=lams, student=args.student, refine=args.refine,
-              n_students=(len(lams) + 1) * (args.cv + 1),  # every candidate in every fold, and the refit
-              out_dir=args.out, force=args.force, symbols=False)  # names: checked (and said) above
-    from distillkit.owndata.distill import distill, write_report  # torch loads here, after every check
-    kw = {}
-    accepts = inspect.signature(distill).parameters
-    if "impute" in accepts:  # distill reads the table with the same options
-        data = args.path
-        kw.update(impute=_table_options(args)["impute"], na_values=args.na_values, decimal=args.decimal)
-    else:  # the cleaned table (numbers as numbers, missing values handled), original names
-        data = prep.frame.assign(**{prep.target: prep.y})
+    # the table, its names, the seed and the λ grid, before torch loads (--out: checked with the
+    # arguments); distill() checks the budget against the resolved configuration itself
+    prep = prepare_table(args.path, args.target, **_table_options(args))
+    from distillkit.owndata import SymbolWarning
+    with warnings.catch_warnings():  # names that cannot be symbols fail here; distill() says renames
+        warnings.simplefilter("ignore", SymbolWarning)
+        preflight(prep, {}, seed=args.seed, lams=args.lams or [0.0], student=args.student,
+                  refine=args.refine, budget=False)
+    from distillkit.owndata.distill import distill, write_report  # torch loads here
+    options = _table_options(args)  # distill reads the table with the same options (and reports them)
     nonneg = {"auto": "auto", "yes": True, "no": False}[args.nonnegative]
-    result = distill(data, args.target, student=args.student, lams=args.lams, refine=args.refine,
+    result = distill(args.path, args.target, student=args.student, lams=args.lams, refine=args.refine,
                      tolerance=args.tolerance, seed=args.seed, profile=args.profile, cv=args.cv,
                      functions=args.functions, nonnegative=nonneg, budget=args.budget,
-                     progress=not args.json, sep=args.sep, **kw, **overrides)
+                     progress=not args.json, sep=options["sep"], impute=options["impute"],
+                     na_values=options["na_values"], decimal=options["decimal"], **overrides)
     if args.out is not None:
         write_report(result, args.out, force=args.force)  # all files, or none
     if args.json:

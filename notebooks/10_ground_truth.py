@@ -61,8 +61,7 @@ ch.glue(ground_truth.run_counts(df), seconds=time.perf_counter() - t0, profile=p
 # levels $\gamma$ = {glue:text}`ch10_noises`, $\lambda$ = {glue:text}`ch10_lams`,
 # {glue:text}`ch10_n_seeds` seed(s), distilled and direct: {glue:text}`ch10_n_runs` runs,
 # from {glue:text}`ch10_source` (this execution took {glue:text}`ch10_seconds:.0f` s). The
-# powered grid (`make evidence`, grid `ground_truth`: the first 12 writable equations per
-# number of inputs, two seeds) is what the verdicts need; the paper profile reads it from
+# powered grid (`make evidence`, grid `ground_truth`: {glue:text}`ch10_ledger_grid`) is what the verdicts need; the paper profile reads it from
 # the ledger when the ledger holds all of it and otherwise runs a small grid that cannot
 # decide much.
 #

@@ -106,7 +106,16 @@ def setup_glues(profile: str) -> dict:
             "students": ", ".join(LABELS), "check": groundtruth.CHECK_RULE,
             "teacher": (f"{teacher['epochs']} epochs of one batch of up to {teacher['batch_size']} rows "
                         f"(every training row: full-batch steps) at a step of {teacher['learning_rate']:g}"),
-            "digits": groundtruth.DEFAULT_DIGITS, "accuracy_r2": groundtruth.ACCURACY_R2}
+            "digits": groundtruth.DEFAULT_DIGITS, "accuracy_r2": groundtruth.ACCURACY_R2,
+            "ledger_grid": _ledger_grid_text()}
+
+
+def _ledger_grid_text() -> str:
+    """The ledger grid's size as the prose quotes it (equations and seeds, from the grid itself)."""
+    from distillkit.experiments.evidence import grid
+    g = grid(LEDGER_GRID)
+    equations = {ds for part in g.parts for ds in part.datasets}
+    return f"{len(equations)} writable equations, seeds {', '.join(str(s) for s in g.seeds)}"
 
 
 def rates_glues(rates: pd.DataFrame) -> dict:
