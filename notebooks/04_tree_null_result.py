@@ -87,10 +87,13 @@ ch.figure(tree_null_result.tree_figure(sweep))
 #
 # ## Verdict
 #
+# "No gain" is a null claim: two data sets with one tree each cannot show it, and neither can a
+# p-value above 0.05. The verdict therefore measures the change on every data set we sweep, with
+# an interval over data sets, and asks whether that interval excludes a gain worth having.
 # Rule (the thresholds live in `distillkit.book.chapters.tree_null_result.THRESHOLDS`): {glue:text}`ch4_tree_rule`
 
 # %%
-comp = tree_null_result.tree_competence(sweep, t3)  # the competence rule on the λ = 0 trees
+comp = tree_null_result.tree_competence(sweep)  # the competence rule on the λ = 0 trees
 ch.table(competence.competence_display(comp, "tree"), highlight_paper=False,
          caption="Competence rule: λ = 0 tree students; 'left out' data sets do not count")
 table = ch.publish(tree_null_result.verdicts(sweep, primary, tree_datasets))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from distillkit.book.protocol import VERDICTS, write_verdict
 
 REPRODUCED, PARTLY, NOT, INCONCLUSIVE = VERDICTS
@@ -47,8 +49,7 @@ class Verdict:
             raise ValueError(f"verdict {self.key!r} has no rule")
         if self.topic and self.topic not in TOPICS:
             raise ValueError(f"verdict {self.key!r}: unknown topic {self.topic!r}; known: {sorted(TOPICS)}")
-        if self.verdict == NOT and any(r["claim_kind"] != "noninferior" and r["outcome"] == NOT
-                                       and r["ci_lo"] <= r["claim"] <= r["ci_hi"] for r in self.effects):
+        if self.verdict == NOT and any(_holds_claim(r) for r in self.effects):
             raise ValueError(f"verdict {self.key!r}: 'not reproduced' while an interval holds the claim")
 
     def as_row(self) -> dict:
@@ -56,6 +57,17 @@ class Verdict:
         for k in ("numbers", "effects", "topic"):
             row.pop(k)
         return row
+
+
+def _holds_claim(row: dict) -> bool:
+    """Is an effect row "not reproduced" while its interval still holds the claim? (For an
+    non-superiority claim, "no gain": while the interval still holds a smaller gain.)"""
+    if row["outcome"] != NOT or row["claim_kind"] == "noninferior":
+        return False
+    if row["claim_kind"] == "nonsuperior":
+        c = row["claim"]  # signed: the smallest gain of interest in the gain's direction
+        return min(row["ci_lo"] * np.sign(c), row["ci_hi"] * np.sign(c)) < abs(c)
+    return row["ci_lo"] <= row["claim"] <= row["ci_hi"]
 
 
 def effect_rows(outcomes: dict) -> tuple:

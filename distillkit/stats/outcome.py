@@ -17,11 +17,13 @@ API (everything a chapter needs; nothing else is required)
    * :func:`effect_from_interval` ``(estimate, lo, hi, n, unit=..., method=...)``: a test's own
      interval (e.g. a mixed model's coefficient).
 
-2. State what is claimed: :class:`Claim` ``(size, kind="sesoi"|"claimed"|"noninferior",
+2. State what is claimed: :class:`Claim` ``(size, kind="sesoi"|"claimed"|"noninferior"|"nonsuperior",
    direction=+1, label=...)`` -- the paper's claimed effect (``kind="claimed"``, e.g. +120 %) or,
    where the paper claims only "significant", the smallest effect of interest (SESOI,
    ``kind="sesoi"``, e.g. ΔR² = 0.01), stated once in the chapter's ``THRESHOLDS``; for a claim
-   "A is at least as good as B", ``kind="noninferior"`` with ``size`` the margin.
+   "A is at least as good as B", ``kind="noninferior"`` with ``size`` the margin; for a null
+   claim ("A gives no gain over B"), ``kind="nonsuperior"`` with ``size`` the smallest gain of
+   interest.
 
 3. :func:`decide` ``(effect, claim) -> Outcome``; ``Outcome.outcome`` is one of
    :data:`OUTCOMES`, ``Outcome.text()`` one sentence for the evidence column (estimate,
@@ -59,6 +61,13 @@ the same interval against :math:`-m`: reproduced if :math:`L > -m` (A is at most
 worse), not reproduced if :math:`U < -m` (A is worse by more than the margin), inconclusive
 otherwise, with :math:`n^* = \lceil (z\hat\sigma / |\hat\theta + m|)^2 \rceil`.
 
+A **non-superiority** claim ("A gives no gain over B", the paper's null results; smallest gain
+of interest :math:`c`) is the upper half of Lakens' equivalence test read on the same 95 %
+interval: reproduced if :math:`U < c` (the data exclude every gain of interest; a loss does
+not contradict "no gain"), not reproduced if :math:`L \ge c` (the data exclude every effect
+smaller than a gain of interest), inconclusive otherwise, with
+:math:`n^* = \lceil (z\hat\sigma / |c - \hat\theta|)^2 \rceil`.
+
 :func:`combine` joins the outcomes of one claim tested in several arms (students, readings):
 all reproduced -> reproduced; all not reproduced -> not reproduced; otherwise, if any is
 inconclusive and none is reproduced or partly -> inconclusive; else partly reproduced.
@@ -78,7 +87,7 @@ import numpy as np
 REPRODUCED, PARTLY, NOT, INCONCLUSIVE = OUTCOMES = ("reproduced", "partly reproduced", "not reproduced",
                                                     "inconclusive")
 LEVEL = 0.95
-KINDS = ("sesoi", "claimed", "noninferior")
+KINDS = ("sesoi", "claimed", "noninferior", "nonsuperior")
 #: bootstrap resamples (``scipy.stats.bootstrap``)
 N_RESAMPLES = 9999
 
@@ -113,7 +122,8 @@ class Claim:
 
     ``kind`` "claimed" is the paper's own size; "sesoi" the smallest effect of interest where
     the paper claims only a significant difference; "noninferior" a claim that A is no worse
-    than B by more than ``size``."""
+    than B by more than ``size``; "nonsuperior" a null claim, that A gains less than ``size`` over
+    B."""
     size: float
     kind: str = "sesoi"
     direction: int = 1
@@ -130,6 +140,8 @@ class Claim:
     def text(self, fmt: str = "{:+.3f}") -> str:
         if self.kind == "noninferior":
             what = f"non-inferiority margin {fmt.format(-self.direction * self.size)}"
+        elif self.kind == "nonsuperior":
+            what = f"claimed no gain: smallest gain of interest {fmt.format(self.direction * self.size)}"
         else:
             what = ("claimed " if self.kind == "claimed" else "smallest effect of interest ") \
                 + fmt.format(self.direction * self.size)
@@ -306,7 +318,8 @@ def units_needed(effect: Effect, claim: Claim) -> int | None:
     if not np.isfinite(effect.sd) or not np.isfinite(effect.estimate):
         return None
     theta, c = claim.direction * effect.estimate, claim.size
-    gap = abs(theta + c) if claim.kind == "noninferior" else max(theta, c - theta)
+    gap = (abs(theta + c) if claim.kind == "noninferior" else abs(c - theta) if claim.kind == "nonsuperior"
+           else max(theta, c - theta))
     if gap == 0:
         return None
     return max(int(math.ceil((_z(effect.level) * effect.sd / gap) ** 2)), effect.n + 1)
@@ -325,6 +338,13 @@ def decide(effect: Effect, claim: Claim) -> Outcome:
             return Outcome(NOT, effect, claim, None, "the interval lies beyond the margin: worse by more than it")
         return Outcome(INCONCLUSIVE, effect, claim, units_needed(effect, claim),
                        "the interval holds both no loss and a loss beyond the margin")
+    if claim.kind == "nonsuperior":
+        if hi < c:
+            return Outcome(REPRODUCED, effect, claim, None, "the interval excludes a gain of interest")
+        if lo >= c:
+            return Outcome(NOT, effect, claim, None, "the interval lies at or beyond a gain of interest")
+        return Outcome(INCONCLUSIVE, effect, claim, units_needed(effect, claim),
+                       "the interval holds both no gain and a gain of interest")
     what = "claimed effect" if claim.kind == "claimed" else "smallest effect of interest"
     if lo > 0 and hi >= c:
         return Outcome(REPRODUCED, effect, claim, None, f"the interval excludes 0 and reaches the {what}")
@@ -338,7 +358,11 @@ def decide(effect: Effect, claim: Claim) -> Outcome:
 
 def excludes_claim(effect: Effect, claim: Claim) -> bool:
     """Does the interval exclude the claimed effect (or SESOI), i.e. may a verdict say "not
-    reproduced"? (For a chapter keeping its own rule: its "not reproduced" stands only then.)"""
+    reproduced"? (For a chapter keeping its own rule: its "not reproduced" stands only then.)
+    For a non-superiority claim: does the interval lie at or beyond a gain of interest?"""
+    if claim.kind == "nonsuperior":
+        return bool(np.isfinite(effect.lo) and np.isfinite(effect.hi)
+                    and min(claim.direction * effect.lo, claim.direction * effect.hi) >= claim.size)
     return bool(np.isfinite(effect.hi) and np.isfinite(effect.lo)
                 and max(claim.direction * effect.lo, claim.direction * effect.hi) < claim.size)
 

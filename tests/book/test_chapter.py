@@ -34,3 +34,24 @@ def test_publish_writes_the_rule(tmp_path, monkeypatch):
     (written,) = (tmp_path / "verdicts").glob("*.json")
     record = json.loads(written.read_text())
     assert record["rule"] == "ours > 10 %" and record["chapter"] == "03_lambda_sweep"
+
+
+def _row(outcome, lo, hi, claim, kind):
+    return {"outcome": outcome, "ci_lo": lo, "ci_hi": hi, "claim": claim, "claim_kind": kind}
+
+
+@pytest.mark.parametrize("row, refused", [
+    (_row("not reproduced", -0.01, 0.02, 0.01, "sesoi"), True),          # the interval holds the SESOI
+    (_row("not reproduced", -0.01, 0.005, 0.01, "sesoi"), False),
+    (_row("not reproduced", 0.01, 0.05, 0.02, "nonsuperior"), True),     # holds a gain below 0.02
+    (_row("not reproduced", 0.02, 0.05, 0.02, "nonsuperior"), False),
+    (_row("not reproduced", -5.0, -0.5, -1.0, "nonsuperior"), True),     # direction -1: 0.5 fewer < 1
+    (_row("not reproduced", -5.0, -1.0, -1.0, "nonsuperior"), False),
+])
+def test_a_verdict_refuses_not_reproduced_while_its_interval_holds_the_claim(row, refused):
+    make = lambda: Verdict("k", "claim", "not reproduced", "rule", "evidence", effects=(row,))  # noqa: E731
+    if refused:
+        with pytest.raises(ValueError, match="while an interval holds the claim"):
+            make()
+    else:
+        assert make().verdict == "not reproduced"

@@ -123,12 +123,13 @@ def test_incompetent_wine_student_does_not_decide_the_snr_verdict():
 def test_incompetent_tree_does_not_decide_the_tree_verdict():
     sw = shared.fake_sweep(shared.CURVES)
     sw.loc[sw.lam == 0, "tree_r2"] = 0.5  # the paper's standard tree on Concrete: 0.709
-    t3 = trees.tree_table(sw, "literal", datasets=("concrete",))
+    ch = trees.tree_changes(sw, "literal")
+    ch = ch[ch.dataset == "Concrete Strength"]
     comp = competence.competence_table(sw, "tree")
     assert list(comp.competent) == [False, True]  # Concrete fails; Wine has no yardstick: kept
-    assert trees.verdict_tree(t3)[0] == "not reproduced"  # decided by a tree that did not learn
-    v, gains = trees.verdict_tree(t3, competence=comp)
-    assert v == "inconclusive" and gains == {}
+    assert trees.verdict_tree(ch)[1]["kept"].dataset.tolist() == ["Concrete Strength"]
+    v, info = trees.verdict_tree(ch, competence=comp)
+    assert v == "inconclusive" and info["kept"].empty
 
 
 def test_incompetent_teacher_does_not_decide_the_teacher_verdicts():

@@ -168,6 +168,30 @@ def test_noninferiority_claims():
     assert "non-inferiority margin -0.010" in out.text()
 
 
+def test_nonsuperiority_claims():
+    bound = oc.Claim(0.02, kind="nonsuperior", label="no gain")
+    same = oc.effect_from_units(_null(400, seed=21), unit="data set")  # true null, large n
+    out = oc.decide(same, bound)
+    assert out.outcome == oc.REPRODUCED and out.effect.hi < 0.02
+    assert "claimed no gain: smallest gain of interest +0.020" in out.text()
+    gain = oc.effect_from_units(np.random.default_rng(22).normal(0.06, 0.02, 40))  # a real gain
+    assert oc.decide(gain, bound).outcome == oc.NOT and oc.excludes_claim(gain, bound)
+    loss = oc.effect_from_units(np.random.default_rng(23).normal(-0.06, 0.02, 40))  # a loss is no gain
+    assert oc.decide(loss, bound).outcome == oc.REPRODUCED and not oc.excludes_claim(loss, bound)
+    one = oc.effect_from_units([0.0], unit="data set")  # the same null with one unit
+    assert oc.decide(one, bound).outcome == oc.INCONCLUSIVE
+    few = oc.effect_from_units(_null(4, seed=24, sd=0.05), unit="data set")
+    out = oc.decide(few, bound)
+    assert out.outcome == oc.INCONCLUSIVE and out.units_needed > 4 and not oc.excludes_claim(few, bound)
+    z = 1.959963984540054  # n* = (z sd / |c - θ|)² rounded up
+    assert out.units_needed == max(math.ceil((z * few.sd / abs(0.02 - few.estimate)) ** 2), 5)
+    # direction -1: a gain is a fall (e.g. fewer leaves); a rise is no gain
+    fewer = oc.Claim(1.0, kind="nonsuperior", direction=-1)
+    assert oc.decide(oc.effect_from_units([-3.0, -4.0, -3.5, -5.0]), fewer).outcome == oc.NOT
+    assert oc.decide(oc.effect_from_units([0.0, 0.0, 0.0]), fewer).outcome == oc.REPRODUCED
+    assert oc.decide(oc.effect_from_units([2.0, 3.0, 2.5]), fewer).outcome == oc.REPRODUCED
+
+
 def test_combine():
     R, P, N, I = oc.REPRODUCED, oc.PARTLY, oc.NOT, oc.INCONCLUSIVE
     assert oc.combine([R, R]) == R and oc.combine([N, N]) == N

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -41,46 +42,71 @@ def flat(r2: float, at_best: float | None = None) -> list:
     return out
 
 
-# the paper's standard trees (the competence yardsticks): Concrete 0.709, California 0.599
-@pytest.mark.parametrize("concrete, california, expected", [
-    (flat(0.72, 0.73), flat(0.60, 0.59), "reproduced"),        # +0.01 is no gain
-    (flat(0.72, 0.75), flat(0.60, 0.59), "partly reproduced"),  # +0.03 on Concrete only
-    (flat(0.72, 0.75), flat(0.60, 0.63), "not reproduced"),     # both gain
+FIVE = ("concrete", "california", "diabetes", "abalone", "wine_red")
+# λ = 0 trees near the paper's (Concrete 0.709, California 0.599: the competence yardsticks)
+BASE = {"concrete": 0.72, "california": 0.60, "diabetes": 0.40, "abalone": 0.50, "wine_red": 0.30}
+
+
+def changed(deltas: dict) -> dict:
+    """Tree R² per λ: BASE everywhere, BASE + delta at the SR student's best λ (0.001)."""
+    return {ds: flat(BASE[ds], BASE[ds] + d) for ds, d in deltas.items()}
+
+
+@pytest.mark.parametrize("deltas, expected", [
+    (dict(zip(FIVE, (0.004, -0.003, 0.001, 0.0, -0.002))), "reproduced"),      # below a +0.02 gain
+    (dict(zip(FIVE, (-0.05, -0.06, -0.045, -0.055, -0.05))), "reproduced"),    # a loss is no gain
+    (dict(zip(FIVE, (0.05, 0.06, 0.045, 0.055, 0.05))), "not reproduced"),     # a gain beyond 0.02
+    (dict(zip(FIVE[:2], (0.03, -0.01))), "inconclusive"),                       # 2 data sets, spread
 ])
-def test_tree_verdict_outcomes(concrete, california, expected):
-    (v,) = trees.verdicts(sweep({"concrete": concrete, "california": california}), "literal")
+def test_tree_verdict_outcomes(deltas, expected):
+    (v,) = trees.verdicts(sweep(changed(deltas)), "literal")
     assert v.key == "tree" and v.verdict == expected
-    assert (f"Concrete Strength: 0.720 -> {concrete[1]:.3f} (λ = 0.001, 32 leaves); "
-            f"California Housing: 0.600 -> {california[1]:.3f} (λ = 0.001, 32 leaves)") in v.evidence
+    assert (f"Concrete Strength: 0.720 -> {0.72 + deltas['concrete']:.3f} (λ = 0.001, 32 leaves)") in v.evidence
     assert "(regularized λ = best SR λ under the literal reading)" in v.evidence
-    assert "0 of 2 data sets left out" in v.evidence
-    assert v.numbers["Concrete Strength"] == pytest.approx(concrete[1] - 0.72)
+    assert f"0 of {len(deltas)} data sets left out" in v.evidence
+    assert v.numbers["Concrete Strength"] == pytest.approx(deltas["concrete"])
     assert v.paper.startswith("Concrete Strength standard 0.709; Concrete Strength regularized 0.706")
+    (r2, leaves) = v.effects  # one row per arm: estimate, interval, equivalence bound
+    assert r2["arm"] == "test R²" and r2["claim_kind"] == "nonsuperior" and r2["claim"] == 0.02
+    assert r2["estimate"] == pytest.approx(np.mean(list(deltas.values())))
+    assert leaves["arm"] == "leaves" and leaves["outcome"] == "reproduced"  # 32 leaves throughout
+    if expected == "inconclusive":
+        assert "data sets would decide it" in v.evidence
+        assert r2["units_needed"] > len(deltas)
+    if expected == "not reproduced":
+        assert r2["ci_lo"] >= 0.02  # never "not reproduced" while the interval holds a smaller gain
 
 
 def test_fewer_leaves_is_a_gain():
-    leaves = {"concrete": [32, 20, 32, 32, 32, 32]}
-    (v,) = trees.verdicts(sweep({"concrete": flat(0.72)}, leaves=leaves), "literal", ("concrete",))
+    leaves = {ds: [32, 20, 32, 32, 32, 32] for ds in FIVE}
+    (v,) = trees.verdicts(sweep(changed(dict.fromkeys(FIVE, 0.0)), leaves=leaves), "literal")
     assert v.verdict == "not reproduced" and "20 leaves" in v.evidence
+    assert [e["outcome"] for e in v.effects] == ["reproduced", "not reproduced"]
+
+
+def test_one_data_set_is_inconclusive():
+    (v,) = trees.verdicts(sweep(changed({"concrete": 0.0})), "literal")
+    assert v.verdict == "inconclusive" and "at least 2 data sets are needed" in v.evidence
 
 
 def test_incompetent_trees_are_left_out():
-    # California's λ = 0 tree 0.50 is more than 0.05 below the paper's 0.599: only Concrete counts
-    sw = sweep({"concrete": flat(0.72), "california": flat(0.50, 0.60)})
-    (v,) = trees.verdicts(sw, "literal")
-    assert v.verdict == "reproduced" and "1 of 2 data sets left out" in v.evidence
-    assert "California" not in v.ours
+    # California's λ = 0 tree 0.50 is more than 0.05 below the paper's 0.599: it does not count
+    trees_by_ds = changed(dict(zip(FIVE, (0.004, -0.003, 0.001, 0.0, -0.002))))
+    trees_by_ds["california"] = flat(0.50, 0.60)
+    (v,) = trees.verdicts(sweep(trees_by_ds), "literal")
+    assert v.verdict == "reproduced" and "1 of 5 data sets left out" in v.evidence
+    assert "California" not in v.ours and "California Housing" not in v.numbers
     sw = sweep({"concrete": flat(0.60, 0.70), "california": flat(0.50, 0.60)})
     assert trees.verdicts(sw, "literal")[0].verdict == "inconclusive"
 
 
 def test_rule_carries_the_thresholds(monkeypatch):
-    assert "by more than 0.02 " in trees.rule("tree") and "at most 0.05 R²" in trees.rule("tree")
-    sw = sweep({"concrete": flat(0.72, 0.75)}, seeds=(0,))
-    assert trees.verdicts(sw, "literal", ("concrete",))[0].verdict == "not reproduced"
+    assert "a rise of 0.02 R²" in trees.rule("tree") and "at most 0.05 R²" in trees.rule("tree")
+    sw = sweep(changed(dict(zip(FIVE, (0.03, 0.035, 0.032, 0.03, 0.031)))))
+    assert trees.verdicts(sw, "literal")[0].verdict == "not reproduced"
     monkeypatch.setitem(trees.THRESHOLDS, "gain", 0.05)  # rule and decision move together
-    (v,) = trees.verdicts(sw, "literal", ("concrete",))
-    assert v.verdict == "reproduced" and "by more than 0.05 " in v.rule
+    (v,) = trees.verdicts(sw, "literal")
+    assert v.verdict == "reproduced" and "a rise of 0.05 R²" in v.rule
 
 
 def test_tree_datasets():
@@ -110,5 +136,5 @@ def test_tree_table_uses_best_sr_lambda():
     t3 = trees.tree_table(shared.fake_sweep(shared.CURVES), "literal", datasets=("concrete",))
     assert t3.loc[("Concrete Strength", "regularized"), "ours: λ"] == 0.001
     assert t3.loc[("Concrete Strength", "regularized"), "paper: tree R²"] == pytest.approx(0.706)
-    verdict, gains = trees.verdict_tree(t3)
-    assert verdict == "reproduced" and not gains["Concrete Strength"]["gain"]
+    ch = trees.tree_changes(shared.fake_sweep(shared.CURVES), "literal").set_index("dataset")
+    assert ch.loc["Concrete Strength", "lam"] == 0.001 and ch.loc["Concrete Strength", "delta_leaves"] == 0
