@@ -20,21 +20,26 @@ from distillkit.book.competence import competent_cells
 from distillkit.book.show import PAPER, name_of, ours_label
 from distillkit.vocab import SR_READINGS
 from distillkit.book.summaries import in_order, per_lambda
-from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
+from distillkit.book.verdict import INCONCLUSIVE, Verdict, effect_rows, rule_text
+from distillkit.stats.outcome import Claim, combine, decide, paired_effect
 
 #: the data sets of the paper's Table 1
 TABLE1_DATASETS = ("california", "concrete")
 
 THRESHOLDS = {
-    "margin": 0.1,  # R² by which teacher and XGBoost must both beat the SR student
+    "margin": 0.1,  # the smallest gap of interest: R² by which teacher and XGBoost beat the SR student
     "tol": _competence.TOLERANCE,  # the competence rule on the λ = 0 teachers
 }
 
 RULES = {
-    "gap": ("At λ = 0, for each SR reading and data set, the claim holds when the teacher beats "
-            "the standard SR student by at least {margin:g} in R² and XGBoost beats it by at least "
-            "{margin:g}. Reproduced if it holds on every data set under every SR reading; partly "
-            "reproduced if it holds on a majority of data sets under at least one reading; not "
+    "gap": ("At λ = 0, for each SR reading, two gaps: the teacher's test R² minus the standard SR "
+            "student's, and XGBoost's minus the student's, per data set (means over seeds), each "
+            "averaged over the data sets with a 95 % bootstrap interval over data sets and read "
+            "against a smallest gap of interest of {margin:g} R² (the outcome rule): reproduced if "
+            "the interval excludes 0 and reaches {margin:g}; partly if it excludes 0 but stays "
+            "below; not reproduced if it excludes {margin:g}; inconclusive otherwise. The verdict "
+            "joins the four (reading, rival) outcomes: all reproduced -> reproduced, all not "
+            "reproduced -> not reproduced, inconclusive where none is reproduced or partly, partly "
             "reproduced otherwise. Data sets whose λ = 0 teacher is not competent (more than "
             "{tol:g} R² below the standardized-target teacher at λ = 0, same data set and seed) "
             "do not count; none left: inconclusive."),
@@ -103,33 +108,30 @@ def verdict_gap(gap: pd.DataFrame, readings, margin: float = THRESHOLDS["margin"
                 competence: pd.DataFrame | None = None) -> tuple[str, dict]:
     """Claim: the naive pipeline leaves a large distillation gap; SR not competitive with XGBoost.
 
-    Rule: for each reading and data set, the claim *holds* if teacher R² - student R²
-    >= ``margin`` and XGBoost R² - student R² >= ``margin``. Reproduced if it holds on
-    every data set under every reading; partly reproduced if it holds on a majority of
-    data sets under at least one reading; otherwise not reproduced. With ``competence``
-    (:func:`competence_table`, kind ``"teacher"``) only data sets whose λ = 0 teacher is
-    competent count; none left: inconclusive.
+    Rule (:data:`RULES`): per reading, the teacher's and XGBoost's R² minus the SR student's
+    per data set, averaged over data sets with a bootstrap interval over data sets, decided
+    against the smallest gap of interest ``margin`` (:func:`decide`); the four outcomes joined
+    by :func:`combine`. With ``competence`` (:func:`competence_table`, kind ``"teacher"``)
+    only data sets whose λ = 0 teacher is competent count; none left: inconclusive.
+    Returns the verdict and ``{"n_datasets", "holds", "left_out", "outcomes"}`` (``holds``:
+    per reading, on how many data sets both gaps reach ``margin``, descriptive only).
     """
     ours = gap[gap.source == "ours"].pivot_table(index="dataset", columns="model", values="r2", sort=False)
     keep = competent_cells(competence, ours.index.to_frame(index=False)).to_numpy()
     left_out = [d for d, k in zip(ours.index, keep) if not k]
     ours = ours[keep]
     if ours.empty:
-        return INCONCLUSIVE, {"n_datasets": 0, "holds": {}, "left_out": left_out}
-    holds = {}
+        return INCONCLUSIVE, {"n_datasets": 0, "holds": {}, "left_out": left_out, "outcomes": {}}
+    holds, outcomes = {}, {}
+    claim = Claim(margin, kind="sesoi", label="gap of interest")
     for r in readings:
         col = student_model(r)
-        h = (ours["teacher"] - ours[col] >= margin) & (ours["XGBoost"] - ours[col] >= margin)
-        holds[r] = int(h.sum())
-    n = len(ours)
-    if all(v == n for v in holds.values()):
-        verdict = REPRODUCED
-    elif any(v > n / 2 for v in holds.values()):
-        verdict = PARTLY
-    else:
-        verdict = NOT
-    return verdict, {"n_datasets": n, "holds": holds, "left_out": left_out}
-
+        holds[r] = int(((ours["teacher"] - ours[col] >= margin) & (ours["XGBoost"] - ours[col] >= margin)).sum())
+        for rival in ("teacher", "XGBoost"):
+            eff = paired_effect(ours[rival], ours[col], unit="data set", label=f"{rival} − SR student R² ({r})")
+            outcomes[f"{rival} over student ({r})"] = decide(eff, claim)
+    return combine(outcomes.values()), {"n_datasets": len(ours), "holds": holds, "left_out": left_out,
+                                        "outcomes": outcomes}
 
 
 # --------------------------------------------------------------------------------------
@@ -199,20 +201,20 @@ def _paper_concrete() -> str:
 
 
 def evidence(gap: pd.DataFrame, readings, info: dict, comp: pd.DataFrame) -> str:
-    """The verdict's evidence: on how many data sets the claim holds per reading, Concrete's
-    numbers beside the paper's, and the competence rule's note."""
+    """The verdict's evidence: each (reading, rival) gap with its interval and outcome, on how
+    many data sets both gaps reach the margin, Concrete's numbers beside the paper's, and the
+    competence rule's note."""
     ours = ours_wide(gap)
     n = info["n_datasets"]
     holds = ", ".join(f"{info['holds'].get(r, 0)}/{n} data sets ({r})" for r in readings)
-    if "concrete" in ours.index:
+    effects = "; ".join(o.text() for o in info.get("outcomes", {}).values())
+    text = (effects + ". " if effects else "") + (f"Both gaps reach {THRESHOLDS['margin']:g} R² on {holds}")
+    if "concrete" in ours.index and n:
         c = ours.loc["concrete"]
         students = " / ".join(f"{c[student_model(r)]:.2f} ({r})" for r in readings)
-        text = (f"At λ = 0 the teacher and XGBoost both beat the SR student by >= {THRESHOLDS['margin']:g} R² "
-                f"on {holds}; Concrete: teacher {c['teacher']:.2f}, student {students}, "
-                f"XGBoost {c['XGBoost']:.2f} (paper: {_paper_concrete()}).")
-    else:
-        text = f"At λ = 0 the claim holds on {holds}."
-    return text.rstrip(".") + "; " + _competence.competence_note(comp, "teacher", tol=THRESHOLDS["tol"]) + "."
+        text += (f"; Concrete: teacher {c['teacher']:.2f}, student {students}, "
+                 f"XGBoost {c['XGBoost']:.2f} (paper: {_paper_concrete()})")
+    return text + "; " + _competence.competence_note(comp, "teacher", tol=THRESHOLDS["tol"]) + "."
 
 
 def verdicts(sweep: pd.DataFrame, readings=SR_READINGS) -> list[Verdict]:
@@ -227,4 +229,5 @@ def verdicts(sweep: pd.DataFrame, readings=SR_READINGS) -> list[Verdict]:
                     "competitive with XGBoost", verdict, rule("gap"), evidence(gap, readings, info, comp),
                     paper=f"Concrete: {_paper_concrete()}", ours=ours,
                     numbers={"holds": info["holds"], "n_datasets": n, "mean_gap": size,
-                             "behind_xgb": behind, "left_out": info["left_out"]})]
+                             "behind_xgb": behind, "left_out": info["left_out"]},
+                    effects=effect_rows(info["outcomes"]))]

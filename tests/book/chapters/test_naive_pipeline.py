@@ -54,8 +54,15 @@ def test_table1_and_distillation_gap():
 def test_rule_text_carries_the_thresholds():
     text = gap.rule("gap")
     assert "{" not in text
-    assert f"at least {gap.THRESHOLDS['margin']:g} in R²" in text and "0.1" in text
+    assert f"smallest gap of interest of {gap.THRESHOLDS['margin']:g} R²" in text and "0.1" in text
     assert f"more than {gap.THRESHOLDS['tol']:g} R²" in text and "0.05" in text
+
+
+#: every student within ±0.02 of the teacher and of XGBoost: no gap of interest
+CLOSE = {"concrete": (0.85, 0.86, {"literal": 0.84, "converged": 0.86}),
+         "california": (0.80, 0.79, {"literal": 0.81, "converged": 0.79}),
+         "diabetes": (0.50, 0.51, {"literal": 0.48, "converged": 0.52}),
+         "abalone": (0.55, 0.54, {"literal": 0.57, "converged": 0.53})}
 
 
 def test_reproduced_when_the_gap_holds_everywhere():
@@ -63,16 +70,23 @@ def test_reproduced_when_the_gap_holds_everywhere():
     v = _one(_sweep(cells))
     assert v.verdict == "reproduced"
     assert v.numbers["holds"] == {"literal": 3, "converged": 3}
+    assert [e["outcome"] for e in v.effects] == ["reproduced"] * 4
+    teacher = v.effects[0]  # teacher - literal student: 0.80, 0.40, 0.20 over three data sets
+    assert teacher["estimate"] == pytest.approx((0.80 + 0.40 + 0.20) / 3) and teacher["n"] == 3
+    assert teacher["ci_lo"] > 0 and teacher["claim"] == 0.1 and teacher["unit"] == "data set"
 
 
-def test_partly_when_a_majority_holds_under_one_reading():
+def test_partly_when_one_gap_is_undecided():
     v = _one(_sweep(CELLS))
     assert v.verdict == "partly reproduced"
     assert v.numbers["holds"] == {"literal": 3, "converged": 1}
-    assert v.evidence.startswith("At λ = 0 the teacher and XGBoost both beat the SR student by >= 0.1 R² "
-                                 "on 3/3 data sets (literal), 1/3 data sets (converged); Concrete: teacher "
-                                 "0.85, student 0.05 (literal) / 0.55 (converged), XGBoost 0.94 (paper: "
-                                 "teacher 0.84, student 0.10, XGBoost 0.92); 0 of 3 data sets left out")
+    # XGBoost over the converged student: 0.39, 0.05, -0.04, an interval holding 0 and 0.1
+    xgb_conv = {e["arm"]: e for e in v.effects}["XGBoost over student (converged)"]
+    assert xgb_conv["outcome"] == "inconclusive" and xgb_conv["units_needed"] > 3
+    assert v.evidence.startswith("teacher − SR student R² (literal) +0.467, 95% CI [")
+    assert ("Both gaps reach 0.1 R² on 3/3 data sets (literal), 1/3 data sets (converged); Concrete: teacher "
+            "0.85, student 0.05 (literal) / 0.55 (converged), XGBoost 0.94 (paper: "
+            "teacher 0.84, student 0.10, XGBoost 0.92); 0 of 3 data sets left out") in v.evidence
     assert v.evidence.endswith(").")
     assert v.paper == "Concrete: teacher 0.84, student 0.10, XGBoost 0.92"
     # mean gap literal: (0.80 + 0.40 + 0.20) / 3; XGBoost beats the converged student but on Diabetes
@@ -80,18 +94,24 @@ def test_partly_when_a_majority_holds_under_one_reading():
                       "converged: mean gap 0.11, behind XGBoost on 2/3")
 
 
-def test_not_reproduced_when_the_student_is_close():
-    cells = {k: (t, x, {"literal": s["converged"], "converged": s["converged"]}) for k, (t, x, s) in CELLS.items()}
-    v = _one(_sweep(cells))
-    assert v.verdict == "not reproduced" and v.numbers["holds"] == {"literal": 1, "converged": 1}
+def test_not_reproduced_only_when_every_interval_excludes_the_margin():
+    v = _one(_sweep(CLOSE))
+    assert v.verdict == "not reproduced" and v.numbers["holds"] == {"literal": 0, "converged": 0}
+    assert all(e["outcome"] == "not reproduced" and e["ci_hi"] < 0.1 for e in v.effects)
+
+
+def test_one_data_set_is_inconclusive():
+    v = _one(_sweep({"concrete": CLOSE["concrete"]}))
+    assert v.verdict == "inconclusive" and "needed to estimate a variance" in v.evidence
 
 
 def test_margin_threshold_decides(monkeypatch):
-    sw = _sweep(CELLS)
-    monkeypatch.setitem(gap.THRESHOLDS, "margin", 0.5)  # only Concrete's literal student is that far behind
+    cells = {k: (t, x, {"literal": s["literal"], "converged": s["literal"]}) for k, (t, x, s) in CELLS.items()}
+    sw = _sweep(cells)
+    monkeypatch.setitem(gap.THRESHOLDS, "margin", 0.95)  # no gap reaches 0.95: real but smaller
     v = _one(sw)
-    assert v.numbers["holds"] == {"literal": 1, "converged": 0} and v.verdict == "not reproduced"
-    assert "at least 0.5 in R²" in v.rule and ">= 0.5 R²" in v.evidence
+    assert v.numbers["holds"] == {"literal": 0, "converged": 0} and v.verdict == "partly reproduced"
+    assert "of interest of 0.95 R²" in v.rule and "reach 0.95 R²" in v.evidence
 
 
 def test_no_competent_teacher_is_inconclusive():
@@ -100,13 +120,14 @@ def test_no_competent_teacher_is_inconclusive():
     v = _one(pd.concat([std, raw], ignore_index=True))
     assert v.verdict == "inconclusive" and v.numbers["n_datasets"] == 0
     assert "0/0 data sets (literal)" in v.evidence and "3 of 3 data sets left out" in v.evidence
+    assert v.effects == ()
 
 
 def test_evidence_without_concrete():
     cells = {k: c for k, c in CELLS.items() if k != "concrete"}
     v = _one(_sweep(cells))
-    assert v.evidence.startswith("At λ = 0 the claim holds on 2/2 data sets (literal), 0/2 data sets "
-                                 "(converged); 0 of 2 data sets left out")
+    assert ("Both gaps reach 0.1 R² on 2/2 data sets (literal), 0/2 data sets (converged); 0 of 2 data "
+            "sets left out") in v.evidence and "Concrete" not in v.evidence
 
 
 def test_glues_numbers_and_missing_readings():
