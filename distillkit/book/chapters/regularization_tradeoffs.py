@@ -30,7 +30,8 @@ from distillkit.book.competence import competent_cells
 from distillkit.stats.metrics import best_lambda
 from distillkit.book.show import fmt_lam, name_of
 from distillkit.vocab import SR_READINGS
-from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, rule_text
+from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, rule_text
+from distillkit.stats.outcome import Claim, decide, excludes_claim, paired_effect
 
 THRESHOLDS = {
     "drop_tol": DROP_TOL,  # largest teacher R² drop below λ = 0 that still counts as "no degradation"
@@ -48,14 +49,20 @@ RULES = {
                 "teacher over λ > 0, max(R²(0) - R²(λ)): at most {drop_tol:g} reproduced, at most "
                 "{drop_loose:g} partly reproduced, larger not reproduced; inconclusive if the λ = 0 "
                 "teacher is not competent (more than {tol:g} R² below the standardized-target teacher "
-                "at λ = 0, same data set and seed)."),
+                "at λ = 0, same data set and seed). A 'not reproduced' stands only if the 95 % "
+                "bootstrap interval over seeds of the teacher's paired change at the λ of the largest "
+                "drop lies below -{drop_tol:g} (the outcome rule's non-inferiority reading); otherwise "
+                "the verdict is inconclusive (one run has no interval: chapter 08 repeats it over "
+                "seeds)."),
     "peak": ("Under the SR reading that reproduces the pattern of the paper's Table 6: reproduced if "
              "the best λ > 0 is {peak_lam:g} and the standard and peak R² are both within "
              "{peak_tol:.2f} of the paper's {peak_from:.2f} and {peak_to:.2f}; partly reproduced if "
              "some λ > 0 gains at least {min_gain:g} in R² over λ = 0 (a large peak, elsewhere or of "
              "another size); not reproduced otherwise; inconclusive if that reading's λ = 0 student "
              "is not competent (more than {tol:g} R² below the paper's λ = 0 SR student (Table 2), "
-             "seed mean of ours)."),
+             "seed mean of ours). A 'not reproduced' stands only if the 95 % bootstrap interval over "
+             "seeds of the student's paired gain at the best λ > 0 excludes the paper's gain "
+             "({peak_to:.2f} - {peak_from:.2f}); otherwise the verdict is inconclusive."),
 }
 
 
@@ -239,6 +246,36 @@ def _arrow(info: dict, sep: str = " ") -> str:
     return f"{info['standard']:.2f} -> {info['best']:.2f} at λ{sep}={sep}{fmt_lam(info['best_lam'])}"
 
 
+def seed_effects(sweep: pd.DataFrame, focus: str, reading: str, teacher_lam: float, student_lam: float) -> dict:
+    """The outcome rule on the focus data set over seeds: the teacher's paired change at
+    ``teacher_lam`` against the non-inferiority margin ``drop_tol``, and the ``reading``
+    student's paired gain at ``student_lam`` against the paper's claimed gain (``peak_to -
+    peak_from``). ``{"teacher": Outcome, "peak": Outcome}``; one seed gives no interval."""
+    t = THRESHOLDS
+    d = sweep[sweep.dataset == focus]
+    d = d[np.isclose(d.noise, 0.0)] if "noise" in d else d
+    out = {}
+    for key, col, rd, lam, claim in (
+            ("teacher", "teacher_r2", None, teacher_lam, Claim(t["drop_tol"], kind="noninferior", label="teacher")),
+            ("peak", "student_r2", reading, student_lam,
+             Claim(t["peak_to"] - t["peak_from"], kind="claimed", label="the paper's Concrete peak"))):
+        g = d if rd is None else d[d.sr_reading == rd]
+        g = g.drop_duplicates(["seed", "lam"]).pivot_table(index="seed", columns="lam", values=col)
+        a = g[lam] if np.isfinite(lam) and lam in g else pd.Series(np.nan, index=g.index)
+        eff = paired_effect(a, g[0.0] if 0.0 in g else a * np.nan, unit="seed",
+                            label=f"{'teacher' if rd is None else 'student'} R² at λ = {fmt_lam(lam)} − λ = 0")
+        out[key] = decide(eff, claim)
+    return out
+
+
+def _guard(verdict: str, outcome) -> str:
+    """A rule's 'not reproduced' stands only where the outcome rule's interval excludes the claim
+    (for a claimed size: also when the effect is real but smaller than claimed)."""
+    stands = outcome.outcome == NOT or (outcome.claim.kind in ("claimed", "sesoi")
+                                        and excludes_claim(outcome.effect, outcome.claim))
+    return INCONCLUSIVE if verdict == NOT and not stands else verdict
+
+
 def verdicts(sweep: pd.DataFrame, focus: str, readings=SR_READINGS, primary: str | None = None) -> list[Verdict]:
     """The chapter's two verdicts (``teacher``, ``peak``), decided by :data:`RULES` on the focus
     data set; ``primary`` (default :func:`primary_reading`) is the reading the peak is judged
@@ -256,18 +293,24 @@ def verdicts(sweep: pd.DataFrame, focus: str, readings=SR_READINGS, primary: str
     t = THRESHOLDS
     note_teacher = _competence.competence_note(comp_teacher[comp_teacher.dataset == focus], "teacher", t["tol"])
     note_student = _competence.competence_note(comp_student[comp_student.dataset == focus], "student", t["tol"])
+    worst = float((teacher.loc[0.0] - teacher[teacher.index > 0]).idxmax()) if (teacher.index > 0).any() else math.nan
+    eff = seed_effects(sweep, focus, judged, worst, peak["best_lam"])
+    v_teacher, v_peak = _guard(v_teacher, eff["teacher"]), _guard(v_peak, eff["peak"])
     return [
         Verdict("teacher", "Teacher accuracy does not degrade with λ", v_teacher, rule("teacher"),
                 f"On {name_of(focus)} the teacher R² is {teacher.loc[0.0]:.3f} at λ = 0 and at least "
-                f"{teacher.min():.3f} over the grid (largest drop {drop:.3f}); {note_teacher}.",
+                f"{teacher.min():.3f} over the grid (largest drop {drop:.3f}); {eff['teacher'].text()}; "
+                f"{note_teacher}.",
                 paper="no degradation even at high λ", ours=f"largest drop {drop:.3f}",
-                numbers={"lam0": float(teacher.loc[0.0]), "min": float(teacher.min()), "drop": drop}),
+                numbers={"lam0": float(teacher.loc[0.0]), "min": float(teacher.min()), "drop": drop},
+                effects=effect_rows({"teacher": eff["teacher"]})),
         Verdict("peak", f"The Concrete student peaks at λ = {t['peak_lam']:g}, from {t['peak_from']:.2f} "
                 f"to about {t['peak_to']:.2f}", v_peak, rule("peak"),
                 f"Under the {judged} reading (the one matching Table 6) the student goes from "
                 f"{peak['standard']:.2f} at λ = 0 to {peak['best']:.2f} at λ = {fmt_lam(peak['best_lam'])}"
-                + (f"; {others}" if others else "") + f"; {note_student}.",
+                + (f"; {others}" if others else "") + f"; {eff['peak'].text()}; {note_student}.",
                 paper=f"{p6.loc[0.0]:.2f} -> {p6.max():.2f} at λ = {t['peak_lam']:g}" if len(p6) else "",
                 ours=f"{_arrow(peak)} ({judged})",
-                numbers={"reading": judged, **{r: v[1] for r, v in pk.items()}}),
+                numbers={"reading": judged, **{r: v[1] for r, v in pk.items()}},
+                effects=effect_rows({judged: eff["peak"]})),
     ]

@@ -42,12 +42,27 @@ def test_rules_carry_the_thresholds():
 @pytest.mark.parametrize("lowest, verdict", [(0.84, "reproduced"), (0.81, "partly reproduced"),
                                              (0.70, "not reproduced")])
 def test_teacher_verdict_follows_the_largest_drop(lowest, verdict):
-    v = _by_key(_sweep(teacher=(0.85, 0.85, lowest, 0.84)))["teacher"]
+    v = _by_key(_sweep(teacher=(0.85, 0.85, lowest, 0.84), seeds=(0, 1, 2)))["teacher"]
     assert v.verdict == verdict and v.numbers["drop"] == pytest.approx(0.85 - lowest)
     assert v.evidence.startswith(f"On Concrete Strength the teacher R² is 0.850 at λ = 0 and at least "
-                                 f"{lowest:.3f} over the grid (largest drop {0.85 - lowest:.3f}); 0 of 1 data sets "
-                                 "left out")
+                                 f"{lowest:.3f} over the grid (largest drop {0.85 - lowest:.3f}); teacher R² at "
+                                 f"λ = 0.01 − λ = 0 {lowest - 0.85:+.3f}, 95% CI [")
+    assert "over 3 seeds; non-inferiority margin -0.020" in v.evidence and "0 of 1 data sets left out" in v.evidence
     assert v.ours == f"largest drop {0.85 - lowest:.3f}" and v.paper == "no degradation even at high λ"
+    (row,) = v.effects
+    assert row["claim_kind"] == "noninferior" and row["n"] == 3 and row["estimate"] == pytest.approx(lowest - 0.85)
+
+
+def test_one_run_cannot_say_not_reproduced():
+    # the same 0.15 drop from one seed: no interval, so the rule's "not reproduced" becomes inconclusive
+    v = _by_key(_sweep(teacher=(0.85, 0.85, 0.70, 0.84)))["teacher"]
+    assert v.verdict == "inconclusive" and "at least 2 seeds are needed" in v.evidence
+    sw = _sweep({"literal": [0.10, 0.15, 0.45, 0.10], "converged": PEAKED["converged"]})
+    assert _by_key(sw, primary="converged")["peak"].verdict == "inconclusive"
+    # a seed-to-seed spread that leaves the claimed gain inside the interval: inconclusive too
+    rows = [_sweep({"converged": [0.50, 0.52, 0.55 + d, 0.50]}, seeds=(k,)) for k, d in enumerate((-0.3, 0.5, 0.0))]
+    v = _by_key(pd.concat(rows, ignore_index=True), primary="converged", readings=("converged",))["peak"]
+    assert v.verdict == "inconclusive" and v.effects[0]["ci_hi"] >= 0.5
 
 
 def test_teacher_threshold_decides(monkeypatch):
@@ -71,19 +86,22 @@ def test_peak_reproduced_with_evidence_of_both_readings():
     assert v.verdict == "reproduced" and v.numbers["reading"] == "literal"
     assert v.evidence.startswith("Under the literal reading (the one matching Table 6) the student goes from "
                                  "0.10 at λ = 0 to 0.60 at λ = 0.001; converged: 0.50 -> 0.55 at λ=0.01; "
-                                 "0 of 2 (reading, data set) cells left out")
+                                 "student R² at λ = 0.001 − λ = 0 +0.500, 95% CI [no interval] over 1 seed; "
+                                 "claimed +0.500 (the paper's Concrete peak): inconclusive")
+    assert "0 of 2 (reading, data set) cells left out" in v.evidence
     assert v.ours == "0.10 -> 0.60 at λ = 0.001 (literal)"
     assert v.paper == "0.10 -> 0.60 at λ = 0.001"
 
 
 def test_peak_elsewhere_is_partly_and_flat_is_not():
-    sw = _sweep({"literal": [0.10, 0.15, 0.45, 0.10], "converged": PEAKED["converged"]})
+    sw = _sweep({"literal": [0.10, 0.15, 0.45, 0.10], "converged": PEAKED["converged"]}, seeds=(0, 1, 2))
     assert _by_key(sw)["peak"].verdict == "partly reproduced"  # +0.35 at λ = 0.01
-    assert _by_key(sw, primary="converged")["peak"].verdict == "not reproduced"  # +0.05 only
+    v = _by_key(sw, primary="converged")["peak"]  # +0.05 only, on every seed: the interval excludes +0.50
+    assert v.verdict == "not reproduced" and v.effects[0]["ci_hi"] < 0.5 and v.effects[0]["claim"] == 0.5
 
 
 def test_peak_thresholds_decide(monkeypatch):
-    sw = _sweep({"literal": [0.10, 0.15, 0.45, 0.10], "converged": PEAKED["converged"]})
+    sw = _sweep({"literal": [0.10, 0.15, 0.45, 0.10], "converged": PEAKED["converged"]}, seeds=(0, 1))
     monkeypatch.setitem(tradeoffs.THRESHOLDS, "min_gain", 0.4)
     v = _by_key(sw)["peak"]
     assert v.verdict == "not reproduced" and "at least 0.4 in R²" in v.rule
