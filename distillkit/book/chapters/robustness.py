@@ -260,7 +260,8 @@ def verdict_teacher(main: pd.DataFrame, raw: pd.DataFrame, tol: float = THRESHOL
         base = c[c.competent].teacher_r2.mean()
         parts.append(f"{name} (mean competent teacher R² {base:.3f} at λ = 0; {out}): {len(bad)} "
                      f"of {len(d)} (data set, λ) cells degrade; worst mean change "
-                     f"{worst.mean_diff:+.3f} ({worst.dataset}, λ = {worst.lam:g})")
+                     f"{worst.mean_diff:+.3f}, 95 % CI [{worst.ci_lo:+.3f}, {worst.ci_hi:+.3f}] over "
+                     f"{int(worst.n)} seeds, tolerance -{tol:g} ({worst.dataset}, λ = {worst.lam:g})")
     decided = [h for h in holds.values() if h is not None]
     if not decided:
         verdict = "inconclusive"

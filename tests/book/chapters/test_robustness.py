@@ -304,7 +304,8 @@ def test_verdicts_teacher_outcomes(std_drop, alt_drop, n_seeds, expected):
     assert set(worst) == {"standardized y", "centred y, sd 2"}
     for label, change in worst.items():
         assert f"{label}: worst mean change {change:+.3f} R²" in v.ours
-        assert f"worst mean change {change:+.3f}" in v.evidence
+        assert f"worst mean change {change:+.3f}, 95 % CI [" in v.evidence
+    assert f"over {n_seeds} seeds, tolerance -0.02" in v.evidence  # the worst cell's interval and margin
     assert f"paired over {n_seeds} seeds, tolerance 0.02 R²" in v.evidence
     if alt_drop:  # λ = 0.5 drops the teacher by 0.1 R² on average
         assert worst["centred y, sd 2"] == pytest.approx(-0.1, abs=0.01)
