@@ -22,9 +22,13 @@
 # executed (`distillkit.book.protocol.write_verdict`), so it always reflects the last build.
 #
 # Verdicts: **reproduced** (the claim holds in our runs), **partly reproduced** (it holds
-# in part, or under some reasonable readings of the paper only), **not reproduced**, and
-# **inconclusive** (our runs cannot decide, e.g. too few seeds). Each chapter states the
-# rule that decides its verdicts.
+# in part, or under some reasonable readings of the paper only), **not reproduced** (our
+# data are inconsistent with the claim: where a verdict compares two arms, the 95 % interval
+# of the effect excludes the claimed effect or the smallest effect of interest), and
+# **inconclusive** (our runs cannot decide; the evidence then says how many more data sets,
+# seeds or equations would). A verdict read from one run, as the paper's own figures are,
+# has no interval and cannot say "not reproduced". Each chapter states the rule that
+# decides its verdicts; the outcome rule they share is in {doc}`/book/methods`.
 
 # %% tags=["parameters"]
 profile = "paper"
