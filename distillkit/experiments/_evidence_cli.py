@@ -27,7 +27,7 @@ def run_cli(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m distillkit.experiments.evidence",
                                  description="The evidence ledger: run, seed, verify the powered grids.")
     ap.add_argument("command", choices=("run", "seed", "verify", "status", "collect"))
-    ap.add_argument("--grid", action="append", help=f"grid name (repeatable; default {', '.join(DEFAULT_GRIDS)}; seed: every grid in the ledger)")
+    ap.add_argument("--grid", action="append", help=f"grid name (repeatable; default {', '.join(DEFAULT_GRIDS)}; seed and verify: every grid in the ledger)")
     ap.add_argument("--seeds", help="trials to run, e.g. 0-4 or 0,3 (run/collect; default the grid's)")
     ap.add_argument("--cache-dir", help="run cache (default $DISTILLKIT_CACHE or the user cache)")
     ap.add_argument("--ledger", default=str(EVIDENCE_DIR), help="ledger folder (default evidence/)")
@@ -56,7 +56,7 @@ def run_cli(argv=None) -> int:
         else:
             rng = args.rng if args.rng is not None else random.SystemRandom().randrange(2**31)
             print(f"verify: {args.n} cell(s), --rng {rng}", flush=True)
-            res = verify(args.n, ledger, names, args.max_seconds, rng)
+            res = verify(args.n, ledger, args.grid, args.max_seconds, rng)  # no --grid: every grid in the ledger
             bad = [r for r in res if r["diffs"]]
             for r in res:
                 c = r["cell"]

@@ -145,8 +145,8 @@ def _tiny() -> Grid:
 
 #: the registry: name -> a function building the grid (data sets are resolved when asked)
 GRIDS = {"alignment": _alignment, "ground_truth": _ground_truth, "tiny": _tiny}
-#: grids ``run`` / ``seed`` / ``verify`` use when none is named
-DEFAULT_GRIDS = ("alignment",)
+#: grids ``run`` and ``status`` use when none is named (``seed`` and ``verify``: every grid in the ledger)
+DEFAULT_GRIDS = ("alignment", "ground_truth")
 
 
 def grid(name: str) -> Grid:

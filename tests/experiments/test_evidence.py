@@ -106,6 +106,15 @@ def test_verify_needs_enough_cells(ran):
         ev.verify(1, ledger, ["tiny"], max_seconds=0.0, progress=False)
 
 
+def test_cli_verify_draws_from_every_grid_in_the_ledger(ran, capsys):
+    # the tiny grid is not a default grid: verify without --grid still finds its cells
+    _, ledger, _ = ran
+    assert "tiny" not in ev.DEFAULT_GRIDS and set(ev.DEFAULT_GRIDS) == {"alignment", "ground_truth"}
+    assert ev.main(["verify", "--ledger", str(ledger), "--n", "1", "--rng", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "verify: 1 cell(s), --rng 0" in out and "ok   feynman_I_12_1 seed 0" in out
+
+
 def test_cli_errors_are_one_line(capsys):
     assert ev.main(["status", "--grid", "nope"]) == 2
     err = capsys.readouterr().err.strip()
