@@ -131,7 +131,7 @@ ch.settings(GROUND_TRUTH_CONFIG, caption="The ground-truth family's settings (pi
 verdicts = ground_truth.verdicts(df)
 table = ch.publish(verdicts)
 rates = ground_truth.solution_rates(df)
-ch.glue(ground_truth.rates_glues(rates))
+ch.glue(ground_truth.rates_glues(rates), **ground_truth.teacher_glues(df))
 
 # %% [markdown]
 # ## Solution rate and test $R^2$ against $\lambda$
@@ -201,6 +201,13 @@ ch.table(volt[["teacher budget", "variant", "distilled", "teacher_r2", "student_
 # test $R^2$ > {glue:text}`ch10_accuracy_r2`): {glue:text}`ch10_acc`; the median test $R^2$ per arm is in
 # the rates table above. An *inconclusive* verdict says how many equations, at this grid's
 # pairs per equation, the observed variance says would decide it.
+#
+# **What the first verdict covers.** The grid has one $\lambda > 0$,
+# {glue:text}`ch10_top_lam`. On these noiseless laws that much smoothing costs the teacher
+# itself: its median test $R^2$ is {glue:text}`ch10_teacher_r2_top` against
+# {glue:text}`ch10_teacher_r2_lam0` at $\lambda = 0$, and a student distilled from a teacher that
+# no longer fits the law cannot write the law down. The verdict says that this $\lambda$ lowers
+# the solution rate; smaller penalties are not tested here.
 
 # %%
 table

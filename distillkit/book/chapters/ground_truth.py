@@ -125,6 +125,21 @@ def rates_glues(rates: pd.DataFrame) -> dict:
             "acc": " | ".join(f"γ = {g:g}: {rates_text(rates, g, 'accuracy_rate')}" for g in noises)}
 
 
+def teacher_glues(df: pd.DataFrame) -> dict:
+    """The distilled cells' median teacher test R² at λ = 0 and at the largest λ > 0 (as text,
+    "–" where the grid has none), and that λ: the cost of the smoothing the verdicts test."""
+    d = df[df.distilled.astype(bool)] if "distilled" in df else df
+    lam = pd.to_numeric(d.lam, errors="coerce")
+    t = pd.to_numeric(d.get("teacher_r2", pd.Series(np.nan, index=d.index)), errors="coerce")
+    top = float(lam[lam > 0].max()) if (lam > 0).any() else math.nan
+
+    def med(mask) -> str:
+        return f"{float(t[mask].median()):.3f}" if t[mask].notna().any() else "–"
+
+    return {"teacher_r2_lam0": med(np.isclose(lam, 0.0)), "teacher_r2_top": med(np.isclose(lam, top)),
+            "top_lam": f"{top:g}" if np.isfinite(top) else "–"}
+
+
 #: the rule text of a verdict key with its thresholds filled in
 rule = functools.partial(rule_text, RULES, THRESHOLDS)
 
@@ -479,6 +494,6 @@ def recovery_figure(df: pd.DataFrame):
     return fig
 
 
-__all__ = ["VOLT", "volt_cells", "volt_glues", "run_counts", "setup_glues", "rates_glues", "VARIANTS", "LABELS", "SIZES", "THRESHOLDS", "RULES", "rule", "sizes", "recovery_sweep",
+__all__ = ["VOLT", "volt_cells", "volt_glues", "run_counts", "setup_glues", "rates_glues", "teacher_glues", "VARIANTS", "LABELS", "SIZES", "THRESHOLDS", "RULES", "rule", "sizes", "recovery_sweep",
            "affine_solution", "solution_rates", "rates_display", "rates_text", "r2_table",
            "equation_table", "comparisons", "verdicts", "recovery_figure", "LEDGER_GRID", "ledger_complete"]

@@ -160,3 +160,11 @@ def test_chapter_glues_come_from_the_settings():
     assert setup["evaluations"] == f"{GROUND_TRUTH_CONFIG['operon_evaluations']:,}"
     assert setup["check"] == groundtruth.CHECK_RULE
     assert "3 epochs" in rc.setup_glues("smoke")["teacher"]  # the smoke profile's own budget wins
+
+
+def test_teacher_glues_give_the_cost_of_the_largest_lambda():
+    df = frame(n_eq=4)
+    df.loc[df.lam == df.lam.max(), "teacher_r2"] = 0.9  # the smoothest teacher no longer fits the law
+    g = rc.teacher_glues(df)
+    assert g == {"teacher_r2_lam0": "0.990", "teacher_r2_top": "0.900", "top_lam": f"{max(LAMS):g}"}
+    assert rc.teacher_glues(df[df.lam.isna() | (df.lam == 0)])["top_lam"] == "–"  # no λ > 0 in the grid
