@@ -88,6 +88,9 @@ REPRODUCED, PARTLY, NOT, INCONCLUSIVE = OUTCOMES = ("reproduced", "partly reprod
                                                     "inconclusive")
 LEVEL = 0.95
 KINDS = ("sesoi", "claimed", "noninferior", "nonsuperior")
+#: an inconclusive outcome needing more than this many times the units in hand says so instead
+#: of printing a number no study would collect
+FAR = 100
 #: bootstrap resamples (``scipy.stats.bootstrap``)
 N_RESAMPLES = 9999
 
@@ -160,10 +163,15 @@ class Outcome:
         """One sentence: effect, interval, units, claim, outcome (and what would decide it)."""
         s = f"{self.effect.text(fmt)}; {self.claim.text(fmt)}: {self.outcome} ({self.reason})"
         if self.outcome == INCONCLUSIVE:
-            s += ("; at least 2 " + _plural(self.effect.unit, 2) + " are needed to estimate a variance"
-                  if self.units_needed is None else
-                  f"; about {self.units_needed} {_plural(self.effect.unit, self.units_needed)} would decide it "
-                  "at the observed variance")
+            u = self.effect.unit
+            if self.units_needed is None:
+                s += "; at least 2 " + _plural(u, 2) + " are needed to estimate a variance"
+            elif self.units_needed > FAR * self.effect.n:  # the estimate sits on a decision bound
+                s += (f"; more {_plural(u, 2)} than {FAR} times those in hand ({self.units_needed:,}) would be "
+                      "needed at the observed variance: the estimate lies almost on the decision bound")
+            else:
+                s += (f"; about {self.units_needed} {_plural(u, self.units_needed)} would decide it "
+                      "at the observed variance")
         return s
 
     def as_dict(self) -> dict:

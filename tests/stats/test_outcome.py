@@ -192,6 +192,16 @@ def test_nonsuperiority_claims():
     assert oc.decide(oc.effect_from_units([2.0, 3.0, 2.5]), fewer).outcome == oc.REPRODUCED
 
 
+def test_an_estimate_on_the_bound_says_so_instead_of_a_huge_count():
+    e = oc.Effect(0.0099, -0.02, 0.04, 20, "data set", "test", 0.07, "ΔR²")
+    out = oc.decide(e, oc.Claim(0.0100, kind="noninferior"))  # θ + c = 0.0199 from the margin: a count
+    assert out.outcome == oc.INCONCLUSIVE and "would decide it" in out.text()
+    e = oc.Effect(-0.00999, -0.04, 0.02, 20, "data set", "test", 0.07, "ΔR²")  # θ + c = 1e-5: on the margin
+    out = oc.decide(e, oc.Claim(0.01, kind="noninferior"))
+    assert out.units_needed > oc.FAR * 20
+    assert "more data sets than 100 times those in hand" in out.text() and "decision bound" in out.text()
+
+
 def test_combine():
     R, P, N, I = oc.REPRODUCED, oc.PARTLY, oc.NOT, oc.INCONCLUSIVE
     assert oc.combine([R, R]) == R and oc.combine([N, N]) == N
