@@ -10,6 +10,7 @@ import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from distillkit.symbolic.latex import formula_latex
 from distillkit.symbolic.programs import program_tokens
 from distillkit.vocab import SR_READINGS
 from distillkit.students._common import (check_function_set, check_positive_int, feature_symbols,
@@ -160,7 +161,7 @@ class SymbolicStudent(RegressorMixin, BaseEstimator):
 
     @property
     def formula_latex_(self) -> str:
-        return sympy.latex(self.formula_)
+        return formula_latex(self.formula_)
 
     def predict(self, X) -> np.ndarray:
         check_is_fitted(self, "regressor_")

@@ -12,6 +12,7 @@ import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from distillkit.symbolic.latex import formula_latex
 from distillkit.students._common import (check_function_set, check_positive_int, feature_symbols,
                                          is_int, pareto_front, round_floats)
 
@@ -157,7 +158,7 @@ class OperonStudent(RegressorMixin, BaseEstimator):
 
     @property
     def formula_latex_(self) -> str:
-        return sympy.latex(round_floats(self.formula_))
+        return formula_latex(round_floats(self.formula_))
 
     @property
     def pareto_front_(self) -> pd.DataFrame:

@@ -215,3 +215,17 @@ def test_solution_timeout_zero_skips_the_symbolic_check():
     assert rec["solution"] is None and rec["solution_kind"] == "not scored"
     assert rec["score_seconds"] == 0.0 and rec["true_formula"] == "q/C"
     assert rec["accuracy_solution"] in (True, False)
+
+
+# --- distillkit.symbolic.latex: the printer bounded by work ---------------------------
+def test_formula_latex_is_sympys_within_the_budget_and_plain_text_past_it():
+    import sympy
+
+    from distillkit.symbolic.latex import formula_latex, plain_latex
+
+    x, y = sympy.symbols("x_1 y")
+    expr = (x + 2.5 * y) / (1 + sympy.Abs(x)) - sympy.sqrt(sympy.Abs(y)) ** 3
+    assert formula_latex(expr) == sympy.latex(expr)  # an ordinary formula: unchanged
+    assert formula_latex(expr, calls=50) == plain_latex(expr)  # out of work: the string form
+    assert plain_latex(expr).startswith(r"\texttt{") and r"x\_1" in plain_latex(expr)
+    assert formula_latex(expr, calls=50) == formula_latex(expr, calls=50)  # the same on every run
