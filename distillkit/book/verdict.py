@@ -70,6 +70,14 @@ def _holds_claim(row: dict) -> bool:
     return row["ci_lo"] <= row["claim"] <= row["ci_hi"]
 
 
+def guarded(verdict: str, outcome) -> str:
+    """A chapter rule's verdict read beside the outcome rule: its "not reproduced" stands only
+    where ``outcome``'s interval excludes the claim (:func:`distillkit.stats.outcome.excludes_claim`;
+    for a claimed size, a real but smaller effect excludes it too); otherwise inconclusive."""
+    from distillkit.stats.outcome import excludes_claim
+    return INCONCLUSIVE if verdict == NOT and not excludes_claim(outcome.effect, outcome.claim) else verdict
+
+
 def effect_rows(outcomes: dict) -> tuple:
     """``{arm: Outcome}`` -> the ``effects`` of a verdict: each outcome's numbers
     (:meth:`distillkit.stats.outcome.Outcome.as_dict`) with its ``arm``."""
@@ -97,4 +105,4 @@ def publish(verdicts: list[Verdict], chapter: str, prefix: str, results_dir=None
     return pd.DataFrame([v.as_row() for v in verdicts])[["claim", "verdict", "rule", "evidence"]]
 
 
-__all__ = ["Verdict", "TOPICS", "effect_rows", "publish", "rule_text", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE"]
+__all__ = ["Verdict", "TOPICS", "effect_rows", "guarded", "publish", "rule_text", "REPRODUCED", "PARTLY", "NOT", "INCONCLUSIVE"]

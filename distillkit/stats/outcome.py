@@ -367,7 +367,11 @@ def decide(effect: Effect, claim: Claim) -> Outcome:
 def excludes_claim(effect: Effect, claim: Claim) -> bool:
     """Does the interval exclude the claimed effect (or SESOI), i.e. may a verdict say "not
     reproduced"? (For a chapter keeping its own rule: its "not reproduced" stands only then.)
-    For a non-superiority claim: does the interval lie at or beyond a gain of interest?"""
+    For a non-superiority claim: does the interval lie at or beyond a gain of interest? For a
+    non-inferiority claim: does it lie beyond the margin?"""
+    if claim.kind == "noninferior":
+        return bool(np.isfinite(effect.lo) and np.isfinite(effect.hi)
+                    and max(claim.direction * effect.lo, claim.direction * effect.hi) < -claim.size)
     if claim.kind == "nonsuperior":
         return bool(np.isfinite(effect.lo) and np.isfinite(effect.hi)
                     and min(claim.direction * effect.lo, claim.direction * effect.hi) >= claim.size)

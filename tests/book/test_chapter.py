@@ -55,3 +55,18 @@ def test_a_verdict_refuses_not_reproduced_while_its_interval_holds_the_claim(row
             make()
     else:
         assert make().verdict == "not reproduced"
+
+
+def test_guarded_keeps_not_reproduced_only_where_the_interval_excludes_the_claim():
+    from distillkit.book.verdict import guarded
+    from distillkit.stats import outcome as oc
+
+    claim = oc.Claim(0.5, kind="claimed")
+    one = oc.decide(oc.effect_from_units([0.05], unit="seed"), claim)  # one run: no interval
+    few = oc.decide(oc.effect_from_units([0.05, 0.05, 0.05], unit="seed"), claim)  # excludes +0.5
+    assert guarded("not reproduced", one) == "inconclusive"
+    assert guarded("not reproduced", few) == "not reproduced"
+    assert guarded("partly reproduced", one) == "partly reproduced"  # only "not reproduced" is guarded
+    margin = oc.Claim(0.02, kind="noninferior")
+    assert guarded("not reproduced", oc.decide(oc.effect_from_units([-0.2, -0.21, -0.19]), margin)) == "not reproduced"
+    assert guarded("not reproduced", oc.decide(oc.effect_from_units([-0.2, 0.1, -0.05]), margin)) == "inconclusive"

@@ -216,3 +216,14 @@ def test_paired_proportions_no_discordant_pair_is_never_a_point():
     e = oc.paired_proportion_effect([True] * 30 + [False] * 30, [True] * 30 + [False] * 30)
     u = oc.wilson_interval(0, 60)[1]
     assert e.estimate == 0 and e.lo == pytest.approx(-u) and e.hi == pytest.approx(u) and u > 0.05
+
+
+def test_excludes_claim_agrees_with_not_reproduced_for_every_kind():
+    rng = np.random.default_rng(31)
+    for kind, direction in (("sesoi", 1), ("claimed", 1), ("noninferior", 1), ("nonsuperior", 1), ("nonsuperior", -1)):
+        claim = oc.Claim(0.02, kind=kind, direction=direction)
+        for mean in (-0.08, -0.02, 0.0, 0.01, 0.05, 0.1):
+            eff = oc.effect_from_units(rng.normal(mean, 0.02, 30))
+            out = oc.decide(eff, claim)
+            if out.outcome == oc.NOT:
+                assert oc.excludes_claim(eff, claim), (kind, direction, mean)

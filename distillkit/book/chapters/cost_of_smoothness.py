@@ -181,9 +181,11 @@ def ratio_ranges(setting: pd.DataFrame) -> dict:
     (its p10 / the plain step's p90) to (its p90 / the plain step's p10): a deliberately wide
     interval for a ratio of two timed medians."""
     at = setting.set_index("method")
-    lo = {m: r.p10_us / at.loc[bench.BASELINE[m], "p90_us"] for m, r in at.iterrows() if m in bench.BASELINE}
-    hi = {m: r.p90_us / at.loc[bench.BASELINE[m], "p10_us"] for m, r in at.iterrows() if m in bench.BASELINE}
-    return {m: (float(lo[m]), float(hi[m])) for m in lo}
+    out = {}
+    for m, r in at[at.index.isin(list(bench.BASELINE))].iterrows():
+        b = at.loc[bench.BASELINE[m]]
+        out[m] = (float(r.p10_us / b.p90_us), float(r.p90_us / b.p10_us))
+    return out
 
 
 def setting_glues(setting: pd.DataFrame) -> dict:

@@ -22,8 +22,8 @@ from distillkit.symbolic.programs import program_complexity
 from distillkit.book.show import PAPER, fmt_lam, name_of, ours_label
 from distillkit.vocab import SR_READINGS
 from distillkit.book.summaries import in_order, lambda_summary, paper_curve, per_lambda
-from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, rule_text
-from distillkit.stats.outcome import Claim, decide, effect_from_units, excludes_claim
+from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, guarded, rule_text
+from distillkit.stats.outcome import Claim, decide, effect_from_units
 
 THRESHOLDS = {
     "majority": 0.5,  # (b) holds on more than this share of the data sets
@@ -125,8 +125,7 @@ def verdict_simpler(formulas: pd.DataFrame, complexity: pd.DataFrame, summary: p
         verdict = INCONCLUSIVE if not simpler else PARTLY if b else NOT
     else:
         verdict = REPRODUCED if a and b else PARTLY if a or b else NOT
-    if verdict == NOT and not excludes_claim(out.effect, out.claim):  # the interval holds the claim
-        verdict = INCONCLUSIVE
+    verdict = guarded(verdict, out)  # inconclusive while the interval holds the claim
     return verdict, {"focus_simpler": None if focus_out else a, "simpler": simpler, "left_out": left_out,
                      "outcome": out}
 

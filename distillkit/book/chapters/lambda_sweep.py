@@ -26,8 +26,8 @@ from distillkit.stats.metrics import best_lambda
 from distillkit.book.show import PAPER, fmt_lam, name_of, ours_label
 from distillkit.vocab import SR_READINGS
 from distillkit.book.summaries import in_order, average_improvement, lambda_summary, paper_curve, paper_lambda_summary, per_lambda
-from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, rule_text
-from distillkit.stats.outcome import Claim, decide, effect_from_units, excludes_claim
+from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, guarded, rule_text
+from distillkit.stats.outcome import Claim, decide, effect_from_units
 
 THRESHOLDS = {
     "factor": 2.0,  # "about 120 %": within this factor of the paper's average
@@ -264,8 +264,7 @@ def verdicts(sweep: pd.DataFrame, readings=None, grid=None) -> list[Verdict]:
     out = decide(effect_from_units(kept.improvement_pct, unit="data set", label="improvement %"),
                  Claim(paper_avg if np.isfinite(paper_avg) and paper_avg > 0 else 1.0, kind="claimed",
                        label="the paper's average"))
-    if v_avg == NOT and not excludes_claim(out.effect, out.claim):  # the interval holds the paper's average
-        v_avg = INCONCLUSIVE
+    v_avg = guarded(v_avg, out)  # inconclusive while the interval holds the paper's average
     n_pos = sum(1 for v in grid if v > 0)
     v_dep, dep = verdict_dataset_dependent(summary, primary, n_pos, competence=comp)
     note = _competence.competence_note(comp, "student", THRESHOLDS["tol"])

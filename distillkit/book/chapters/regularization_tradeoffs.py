@@ -30,8 +30,8 @@ from distillkit.book.competence import competent_cells
 from distillkit.stats.metrics import best_lambda
 from distillkit.book.show import fmt_lam, name_of
 from distillkit.vocab import SR_READINGS
-from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, rule_text
-from distillkit.stats.outcome import Claim, decide, excludes_claim, paired_effect
+from distillkit.book.verdict import INCONCLUSIVE, NOT, PARTLY, REPRODUCED, Verdict, effect_rows, guarded, rule_text
+from distillkit.stats.outcome import Claim, decide, paired_effect
 
 THRESHOLDS = {
     "drop_tol": DROP_TOL,  # largest teacher R² drop below λ = 0 that still counts as "no degradation"
@@ -268,14 +268,6 @@ def seed_effects(sweep: pd.DataFrame, focus: str, reading: str, teacher_lam: flo
     return out
 
 
-def _guard(verdict: str, outcome) -> str:
-    """A rule's 'not reproduced' stands only where the outcome rule's interval excludes the claim
-    (for a claimed size: also when the effect is real but smaller than claimed)."""
-    stands = outcome.outcome == NOT or (outcome.claim.kind in ("claimed", "sesoi")
-                                        and excludes_claim(outcome.effect, outcome.claim))
-    return INCONCLUSIVE if verdict == NOT and not stands else verdict
-
-
 def verdicts(sweep: pd.DataFrame, focus: str, readings=SR_READINGS, primary: str | None = None) -> list[Verdict]:
     """The chapter's two verdicts (``teacher``, ``peak``), decided by :data:`RULES` on the focus
     data set; ``primary`` (default :func:`primary_reading`) is the reading the peak is judged
@@ -295,7 +287,7 @@ def verdicts(sweep: pd.DataFrame, focus: str, readings=SR_READINGS, primary: str
     note_student = _competence.competence_note(comp_student[comp_student.dataset == focus], "student", t["tol"])
     worst = float((teacher.loc[0.0] - teacher[teacher.index > 0]).idxmax()) if (teacher.index > 0).any() else math.nan
     eff = seed_effects(sweep, focus, judged, worst, peak["best_lam"])
-    v_teacher, v_peak = _guard(v_teacher, eff["teacher"]), _guard(v_peak, eff["peak"])
+    v_teacher, v_peak = guarded(v_teacher, eff["teacher"]), guarded(v_peak, eff["peak"])
     return [
         Verdict("teacher", "Teacher accuracy does not degrade with λ", v_teacher, rule("teacher"),
                 f"On {name_of(focus)} the teacher R² is {teacher.loc[0.0]:.3f} at λ = 0 and at least "
