@@ -4,6 +4,7 @@
 #   make test                 unit tests + notebook checks + headless-browser check of the smoke book
 #   make evidence             run the powered grids into the evidence ledger (evidence/; hours: dask-capable)
 #   make verify-evidence      recompute VERIFY_N random ledger cells from scratch; fails on any difference
+#   make verify-teachers      retrain every ledger cell's teacher; fails unless its R² are bitwise the record's
 VENV    ?= .venv
 PYTHON  ?= python3
 PROFILE ?= paper
@@ -16,7 +17,7 @@ EVIDENCE_ARGS ?=# e.g. --n-jobs 2 --seeds 0-4 (or set DISTILLKIT_DASK_SCHEDULER)
 # the book's run cache (distillkit.book.build's default), seeded from the evidence ledger
 BOOK_CACHE = $${DISTILLKIT_CACHE:-$(CURDIR)/_cache/runs}
 
-.PHONY: all venv book test chromium bench sync clean distclean evidence verify-evidence
+.PHONY: all venv book test chromium bench sync clean distclean evidence verify-evidence verify-teachers
 
 all: book
 
@@ -53,6 +54,9 @@ evidence: $(STAMP)
 
 verify-evidence: $(STAMP)
 	$(PY) -m distillkit.experiments.evidence verify --n $(VERIFY_N) $(VERIFY_ARGS)
+
+verify-teachers: $(STAMP)
+	$(PY) -m distillkit.experiments.evidence verify-teachers
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

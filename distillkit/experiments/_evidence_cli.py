@@ -6,6 +6,7 @@ import argparse
 import json
 import random
 import sys
+import time
 from pathlib import Path
 
 from distillkit.experiments.evidence import (DEFAULT_GRIDS, EVIDENCE_DIR, collect, grid, run, seed_cache, status,
@@ -26,7 +27,7 @@ def _seeds(text: str | None):
 def run_cli(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m distillkit.experiments.evidence",
                                  description="The evidence ledger: run, seed, verify the powered grids.")
-    ap.add_argument("command", choices=("run", "seed", "verify", "status", "collect"))
+    ap.add_argument("command", choices=("run", "seed", "verify", "verify-teachers", "status", "collect"))
     ap.add_argument("--grid", action="append", help=f"grid name (repeatable; default {', '.join(DEFAULT_GRIDS)}; seed and verify: every grid in the ledger)")
     ap.add_argument("--seeds", help="trials to run, e.g. 0-4 or 0,3 (run/collect; default the grid's)")
     ap.add_argument("--cache-dir", help="run cache (default $DISTILLKIT_CACHE or the user cache)")
@@ -53,6 +54,13 @@ def run_cli(argv=None) -> int:
         elif args.command == "seed":
             res = seed_cache(args.cache_dir, ledger, args.grid)  # no --grid: every grid in the ledger
             print(f"evidence: {res['copied']} ledger record(s) copied into the run cache, {res['present']} already there")
+        elif args.command == "verify-teachers":  # every cell's teacher, bitwise; no student refit
+            from distillkit.experiments._evidence_teachers import report, verify_teachers
+            t0 = time.perf_counter()
+            res = verify_teachers(ledger, args.grid)
+            text, rc = report(res, time.perf_counter() - t0)
+            print(text, file=sys.stderr if rc else sys.stdout)
+            return rc
         else:
             rng = args.rng if args.rng is not None else random.SystemRandom().randrange(2**31)
             print(f"verify: {args.n} cell(s), --rng {rng}", flush=True)

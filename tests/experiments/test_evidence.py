@@ -3,9 +3,11 @@
 import gzip
 import json
 
+import numpy as np
 import pytest
 
 from distillkit.experiments import evidence as ev
+from distillkit.experiments._evidence_teachers import verify_teachers
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +146,23 @@ def test_teacher_lams_retrains_the_grids_ensemble():
     # a record another grid computed first (same key, another ensemble): the part's ensemble is
     # retrained, and verify compares formula and R² with the record
     assert ev.teacher_lams(cell, {"teacher_ensemble_size": 6}) == [0.01, 0.1, 0.5]
+
+
+def test_verify_teachers_checks_every_teacher_bitwise(ran, tmp_path, capsys):
+    _, ledger, _ = ran
+    res = verify_teachers(ledger, ["tiny"], progress=False)
+    assert len(res) == 2 and [r["diffs"] for r in res] == [[], []]  # λ 0 and 0.1; direct has none
+    bad = tmp_path / "ledger" / "tiny"
+    bad.mkdir(parents=True)
+    src = next((ledger / "tiny").glob("*.json.gz"))
+    shard = ev.read_shard(src)
+    r = shard["cells"][1]["record"]
+    r["teacher_r2"] = float(np.nextafter(r["teacher_r2"], 2.0))  # one ulp: not within 1e-9's mercy
+    with gzip.open(bad / src.name, "wt") as fh:
+        json.dump(shard, fh)
+    res = verify_teachers(tmp_path / "ledger", ["tiny"], progress=False)
+    assert [bool(r["diffs"]) for r in res] == [False, True]
+    assert res[1]["diffs"][0].startswith("teacher_r2")
+    assert ev.main(["verify-teachers", "--ledger", str(tmp_path / "ledger")]) == 1
+    err = capsys.readouterr().err
+    assert "FAIL tiny" in err and "2 cell(s), 1 differ" in err
