@@ -242,5 +242,28 @@ def method_effects(scores: pd.DataFrame, baseline: str, value: str = "r2", datas
     return out
 
 
-__all__ = ["ALPHA", "holm", "mixed_effect", "method_effects", "per_dataset_tests", "dataset_means", "mean_ranks", "critical_difference",
+def leave_one_out(scores: pd.DataFrame, baseline: str, value: str = "r2", dataset: str = "dataset",
+                  trial: str = "trial", method: str = "method", label: str = "ΔR²", rng=0) -> pd.DataFrame:
+    """Each method's bootstrap effect over ``baseline`` (as :func:`method_effects`) recomputed
+    with one data set left out at a time: one row per (method, left-out data set) with
+    ``estimate``, ``lo``, ``hi``, ``n`` and the :class:`~distillkit.stats.outcome.Effect` itself
+    (``effect``). A sensitivity check: does one data set carry the effect?"""
+    from distillkit.stats.outcome import paired_effect
+
+    _check_long(scores, [value, dataset, trial, method])
+    wide = scores.pivot_table(index=[dataset, trial], columns=method, values=value, aggfunc="mean")
+    units = wide.index.get_level_values(0)
+    rows = []
+    for m in [c for c in wide.columns if c != baseline]:
+        for left in units.unique():
+            pair = wide.loc[units != left, [m, baseline]].dropna()
+            e = paired_effect(pair[m].to_numpy(), pair[baseline].to_numpy(),
+                              units=pair.index.get_level_values(0).to_numpy(), unit="data set",
+                              label=label, rng=rng)
+            rows.append({"method": m, "left_out": left, "estimate": e.estimate, "lo": e.lo, "hi": e.hi,
+                         "n": e.n, "effect": e})
+    return pd.DataFrame(rows, columns=["method", "left_out", "estimate", "lo", "hi", "n", "effect"])
+
+
+__all__ = ["ALPHA", "holm", "mixed_effect", "method_effects", "leave_one_out", "per_dataset_tests", "dataset_means", "mean_ranks", "critical_difference",
            "rank_methods", "significantly_better", "cd_diagram"]

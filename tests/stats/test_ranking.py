@@ -120,3 +120,20 @@ def test_mixed_effect_needs_two_data_sets():
     s = _gain_scores(0.03, n_ds=1)
     assert ranking.mixed_effect(s, "smooth", "standard") is None
     assert ranking.method_effects(s, "standard")["smooth"]["bootstrap"].n == 1
+
+
+def test_leave_one_out_finds_the_data_set_that_carries_an_effect():
+    # no gain anywhere but one data set where 'smooth' is far better: the full-data mean is
+    # positive, and leaving that data set out takes the effect to about zero
+    s = _gain_scores(0.0, n_ds=10, trials=6)
+    s.loc[(s.dataset == "d3") & (s.method == "smooth"), "r2"] += 1.0
+    loo = ranking.leave_one_out(s, baseline="standard")
+    assert set(loo.method) == {"smooth", "other"} and len(loo) == 20 and (loo.n == 9).all()
+    sm = loo[loo.method == "smooth"].set_index("left_out")
+    full = ranking.method_effects(s, baseline="standard")["smooth"]["bootstrap"].estimate
+    assert abs(full - 0.1) < 0.02
+    assert abs(sm.loc["d3", "estimate"]) < 0.02  # without d3 the gain is gone
+    assert (sm.drop("d3").estimate > 0.09).all()  # without any other data set it stays
+    assert sm.loc["d3", "lo"] < 0 < sm.loc["d3", "hi"]
+    e = sm.loc["d3", "effect"]
+    assert (e.estimate, e.lo, e.hi, e.n, e.unit) == (sm.loc["d3", "estimate"], sm.loc["d3", "lo"], sm.loc["d3", "hi"], 9, "data set")

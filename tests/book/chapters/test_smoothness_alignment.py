@@ -101,6 +101,22 @@ def test_effect_table_and_mixed_model():
     assert (t["data sets"] == 12).all()
 
 
+def test_leave_one_out_table_names_the_data_set_that_carries_a_gain():
+    df = _records(gain_jac=0.0, gain_lip=0.0)
+    # one data set where every λ > 0 Operon student is far better: Operon's gain rests on it alone
+    df.loc[(df.dataset == "d5") & (df.student == "operon") & (df.lam > 0), ["student_r2", "student_val_r2"]] += 1.0
+    t = al.leave_one_out_table(al.method_table(df)).set_index(["student", "comparison"])
+    op = t.loc[("Operon", "Jacobian vs standard")]
+    assert op["ΔR²"] > 0.05 and op["most influential"].startswith("d5 (ΔR² without it ")
+    lo, hi = (float(x) for x in op["ΔR² without one data set"].split(" to "))
+    assert lo < 0.02 < 0.05 < hi
+    assert op["same outcome"] != "12 of 12"  # without d5 there is nothing to reproduce
+    gp = t.loc[(student_label("gplearn", "converged"), "Jacobian vs standard")]
+    assert gp["outcome"] != "reproduced"
+    v = {x.key: x for x in al.verdicts(df)}
+    assert "Leaving one data set out" in v["across"].evidence and "most influential: d5" in v["across"].evidence
+
+
 def test_the_evidence_grid_is_this_chapters_design():
     from distillkit.book import analyses
     from distillkit.experiments import evidence
