@@ -63,13 +63,17 @@ main, control, raw = grids["main"], grids["control"], grids["raw"]
 verdicts = robustness.verdicts(main, control, raw)
 verdict_table = ch.publish(verdicts)
 ch.glue(robustness.glues(grids, verdicts), profile=profile, sweep_seconds=seconds)
+ch.glue(analyses.ledger_records(*grids.values()))  # how many runs the evidence ledger supplied
 ch.table(robustness.grid_table(grids))
 
 # %% [markdown]
 # Profile **{glue:text}`ch8_profile`**: {glue:text}`ch8_n_datasets` data sets,
 # {glue:text}`ch8_n_lams` values of $\lambda$, {glue:text}`ch8_n_seeds` seeds,
 # {glue:text}`ch8_n_cells` pipeline runs in all (read from the run cache when already
-# computed; this execution took {glue:text}`ch8_sweep_seconds:.1f` s). The teachers of
+# computed; this execution took {glue:text}`ch8_sweep_seconds:.1f` s). Of its
+# {glue:text}`ch8_n_records` distinct runs, {glue:text}`ch8_n_ledger` are records of the evidence
+# ledger (`make book` seeds the run cache from it: chapter 11's grid shares its Jacobian cells on
+# the real data sets; `make verify-evidence` recomputes a sample). The teachers of
 # the selection-bias control are the main grid's $\lambda = 0$ teachers, and its draw 0 is
 # the main grid's $\lambda = 0$ run itself, so nothing is computed twice.
 #

@@ -52,6 +52,7 @@ results_dir = None
 import time
 
 
+from distillkit.book import analyses
 from distillkit.book.chapters import student_ablation
 from distillkit.experiments import paper
 from distillkit.book.chapter import Chapter
@@ -60,12 +61,14 @@ ch = Chapter("09_student_ablation", globals())
 t0 = time.perf_counter()
 df = student_ablation.ablation_sweep(profile, datasets=datasets, lams=lams, seeds=seeds, n_jobs=n_jobs)
 ch.glue(student_ablation.run_counts(df), seconds=time.perf_counter() - t0, profile=profile)
+ch.glue(analyses.ledger_records(df))  # how many runs the evidence ledger supplied
 
 # %% [markdown]
 # Profile **{glue:text}`ch9_profile`**: {glue:text}`ch9_n_runs` runs over
 # {glue:text}`ch9_n_seeds` seeds ({glue:text}`ch9_n_operon` of them Operon fits), read from
 # the run cache where chapter 08 already computed them; this execution took
-# {glue:text}`ch9_seconds:.0f` s.
+# {glue:text}`ch9_seconds:.0f` s. {glue:text}`ch9_n_ledger` of its {glue:text}`ch9_n_records`
+# distinct runs are records of the evidence ledger (`make book` seeds the run cache from it).
 #
 # ## The three verdicts and their rules
 #

@@ -56,6 +56,17 @@ def grid_seeds(profile: str, seeds=None) -> list[int]:
     return list(params.resolve_seeds(profile, seeds, key="robustness_seeds"))
 
 
+def ledger_records(*frames: pd.DataFrame, ledger=None) -> dict:
+    """``{"n_records", "n_ledger"}``: the distinct runs behind ``frames`` (sweep results with a
+    ``cache_key`` column) and how many of them are evidence-ledger records (``make book`` seeds
+    the run cache from the ledger, so a chapter reads those instead of computing them);
+    ``ledger`` None: the project's ``evidence/``."""
+    from distillkit.experiments.evidence import ledger_share
+
+    keys = {k for f in frames if "cache_key" in f for k in f["cache_key"]}
+    return {"n_records": len(keys), "n_ledger": ledger_share(keys, ledger)}
+
+
 def describe(values, prefix: str = "") -> dict:
     a = finite_values(values)
     lo, hi = bootstrap_ci(a)

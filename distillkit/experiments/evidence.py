@@ -229,6 +229,14 @@ def ledger_cells(ledger: Path = EVIDENCE_DIR, grids=None) -> list[dict]:
     return out
 
 
+def ledger_share(keys, ledger: Path | None = None) -> int:
+    """How many of ``keys`` (run cache keys, e.g. :func:`run_grid`'s ``cache_key`` column) are
+    ledger records: a chapter run after ``make book`` seeded the run cache reads those from
+    the ledger instead of computing them."""
+    held = {c["key"] for c in ledger_cells(EVIDENCE_DIR if ledger is None else ledger)}
+    return int(sum(str(k) in held for k in keys))
+
+
 def _read_cached(cache: Path, key: str):
     path = cache / "runs" / f"{key}.json"
     try:
@@ -446,7 +454,7 @@ def main(argv=None) -> int:
 
 __all__ = ["Part", "Grid", "GRIDS", "DEFAULT_GRIDS", "EVIDENCE_DIR", "R2_TOLERANCE", "grid", "provenance",
            "collect", "status", "run", "seed_cache", "ledger_cells", "read_shard", "verify", "recompute",
-           "compare", "cell_cost", "teacher_lams", "cluster_backend", "main"]
+           "compare", "cell_cost", "teacher_lams", "cluster_backend", "main", "ledger_share"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -243,7 +243,9 @@ def run_grid(datasets, lams=None, seeds=None, noises=(0.0,), profile: str = "pap
         bar.close()
     keys = [f"{cell_key(ds, seed, noise, lam, rd, draw, configs[dataset_key(ds)], st)}.json"
             for ds, lam, seed, noise, rd, draw, st in cells]
-    return pd.DataFrame([records[k] for k in keys])
+    df = pd.DataFrame([records[k] for k in keys])
+    df["cache_key"] = [k[:-len(".json")] for k in keys]  # the run cache's (and the evidence ledger's) key
+    return df
 
 
 def _with_key(key, fn, *args):

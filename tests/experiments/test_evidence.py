@@ -166,3 +166,20 @@ def test_verify_teachers_checks_every_teacher_bitwise(ran, tmp_path, capsys):
     assert ev.main(["verify-teachers", "--ledger", str(tmp_path / "ledger")]) == 1
     err = capsys.readouterr().err
     assert "FAIL tiny" in err and "2 cell(s), 1 differ" in err
+
+
+def test_ledger_share_counts_the_runs_a_seeded_cache_supplies(ran, tmp_path):
+    _, ledger, _ = ran
+    from distillkit.book.analyses import ledger_records
+    from distillkit.experiments.sweep import run_grid
+    fresh = tmp_path / "cache"
+    ev.seed_cache(fresh, ledger)
+    c = ev.grid("tiny").cells()[0]["cell"]
+    # λ 0 and 0.1 come from the ledger; λ 0.5 is computed here
+    df = run_grid([c["dataset"]], lams=[0.0, 0.1, 0.5], seeds=[0], profile="smoke", cache_dir=fresh,
+                  progress=False, **c["overrides"])
+    assert sorted(p.stem for p in (fresh / "runs").glob("*.json")) == sorted(set(df.cache_key) | {
+        x["key"] for x in ev.ledger_cells(ledger)})
+    assert ev.ledger_share(df.cache_key, ledger) == 2
+    assert ev.ledger_share(["not-a-key"], ledger) == 0
+    assert ledger_records(df, df.iloc[:1], ledger=ledger) == {"n_records": 3, "n_ledger": 2}
