@@ -111,6 +111,7 @@ def test_leave_one_out_table_names_the_data_set_that_carries_a_gain():
     lo, hi = (float(x) for x in op["ΔR² without one data set"].split(" to "))
     assert lo < 0.02 < 0.05 < hi
     assert op["same outcome"] != "12 of 12"  # without d5 there is nothing to reproduce
+    assert ("Operon", "Lipschitz vs Jacobian") in t.index  # the non-inferiority comparison too
     gp = t.loc[(student_label("gplearn", "converged"), "Jacobian vs standard")]
     assert gp["outcome"] != "reproduced"
     v = {x.key: x for x in al.verdicts(df)}
