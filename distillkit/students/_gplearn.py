@@ -10,6 +10,7 @@ import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from distillkit.symbolic._prove import OutOfWork, bounded
 from distillkit.symbolic.latex import formula_latex
 from distillkit.symbolic.programs import program_tokens
 from distillkit.vocab import SR_READINGS
@@ -62,12 +63,20 @@ SYMPY_OPS = {
 }
 
 
+#: Python calls one simplification step of :func:`program_to_sympy` may take
+SIMPLIFY_CALLS = 2_000_000
+
+
 def program_to_sympy(program: str, feature_names=None, simplify: bool = True,
                      max_simplify_nodes: int = 80, digits: int | None = 4):
     """Parse a gplearn program string (``add(X0, mul(X1, 0.5))``) into a sympy expression.
 
     Variables ``X{i}`` become symbols named after ``feature_names[i]`` when given.
-    Large programs are only ``expand``-ed: ``simplify`` is slow on bloated trees.
+    Large programs are only ``expand``-ed: ``simplify`` is slow on bloated trees. Each step is
+    bounded by :data:`SIMPLIFY_CALLS` Python calls (counted as the solution check counts them,
+    so the outcome does not depend on the machine's load): past it, ``simplify`` falls back to
+    ``expand`` and ``expand`` to the parsed expression (sympy's simplify once ran for hours on
+    one gplearn program of the evidence grid).
     """
     n_vars = 1 + max((int(t[1:]) for t in program_tokens(program) if _is_var(t)), default=-1)
     names = list(feature_names) if feature_names is not None else [f"X{i}" for i in range(n_vars)]
@@ -77,10 +86,14 @@ def program_to_sympy(program: str, feature_names=None, simplify: bool = True,
     local.update({f"X{i}": sympy.Symbol(safe_symbol_name(names[i])) for i in range(n_vars)})
     expr = sympy.sympify(program, locals=local, rational=False)
     n_nodes = len(program_tokens(program))
-    if simplify and n_nodes <= max_simplify_nodes:
-        expr = sympy.simplify(expr)
-    elif simplify:
-        expr = sympy.expand(expr)
+    if simplify:  # bounded by work, not time: past SIMPLIFY_CALLS the next simpler form is kept
+        steps = ((sympy.simplify, sympy.expand) if n_nodes <= max_simplify_nodes else (sympy.expand,))
+        for step in steps:
+            try:
+                expr = bounded(step, expr, calls=SIMPLIFY_CALLS)
+                break
+            except OutOfWork:
+                continue
     # 4 significant digits for display (digits=None: full precision, for scoring)
     return expr if digits is None else round_floats(expr, digits)
 

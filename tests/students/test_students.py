@@ -274,3 +274,16 @@ def test_operon_budget_below_one_generation_does_not_crash(random_state):
     X = np.random.default_rng(0).normal(size=(50, 2))
     st = OperonStudent(max_evaluations=200, population_size=20, random_state=random_state).fit(X, X[:, 0])
     assert len(st.pareto_table_) >= 1 and np.isfinite(st.predict(X)).all()
+
+
+def test_program_to_sympy_is_bounded_by_work_not_time(monkeypatch):
+    # 24 nested sines of an exp: sympy's simplify ran for hours on this program of the
+    # evidence grid; past the work bound the parsed form is kept, and small programs still simplify
+    import distillkit.students._gplearn as g
+    prog = "sin(" * 24 + "exp(sub(-0.648, X0))" + ")" * 24
+    expr = program_to_sympy(prog, feature_names=["theta"])
+    assert str(expr).startswith("sin(" * 24) and "exp(-theta)" in str(expr)
+    monkeypatch.setattr(g, "SIMPLIFY_CALLS", 1000)  # too little work even for simplify of a small one
+    assert str(program_to_sympy("sub(X0, add(mul(0.5, X1), mul(0.2, X1)))")) == "X0 - 0.7*X1"  # expand's form
+    monkeypatch.setattr(g, "SIMPLIFY_CALLS", 10)  # nothing fits: the parsed expression
+    assert str(program_to_sympy("add(X0, mul(X1, 2.0))")) == "X0 + 2.0*X1"  # the parsed form, unsimplified
